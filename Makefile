@@ -1,0 +1,42 @@
+# Two commands matter on a fresh machine:  `make chat`  and  `make test`  (see README.md).
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: install chat sample test test-fast browser clean-index
+
+install: $(VENV)/.installed
+
+# torch first: the pinned CPU wheel lies on local disk; an unpinned torch would pull several GB of CUDA.
+# pip keeps its cache, so the ~6 minute llama-cpp-python compile happens once per machine.
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip wheel setuptools
+	$(BIN)/pip install torch==2.13.0
+	$(BIN)/pip install -e '.[test,gemma]'
+	touch $@
+
+sample: install
+	$(BIN)/qa index corpus/sample --index index/sample
+
+chat: sample
+	$(BIN)/qa ask "What did Ren say about chips?" --index index/sample
+	$(BIN)/qa ui --index index/sample
+
+browser:
+	@command -v chromium >/dev/null 2>&1 || { echo "installing Debian's chromium for the browser tests"; \
+	  (apt-get update -q && apt-get install -y -q chromium) >/dev/null 2>&1 || \
+	  (sudo apt-get update -q && sudo apt-get install -y -q chromium) >/dev/null 2>&1 || \
+	  echo "warning: could not install chromium; browser tests will be skipped"; }
+
+test: install browser
+	$(BIN)/python -m pytest
+
+test-fast: install
+	$(BIN)/python -m pytest -m "not model and not browser"
+
+clean-index:
+	rm -rf index/default index/sample

@@ -1,0 +1,1 @@
+"""Evaluation suite: gold sets, scorers, runner and reports (see eval/README.md)."""

@@ -1,0 +1,319 @@
+"""The `qa` command line: a thin shell over `qa.Assistant`. Errors print one line, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+EXIT_ERROR = 1
+EXIT_NOTHING = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    from .errors import QAError
+
+    try:
+        return int(args.func(args) or 0)
+    except QAError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("interrupted: the index keeps every batch committed so far; run the same command again to finish",
+              file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="qa", description="Ask questions about a folder of news articles; answers cite their sources.")
+    p.add_argument("--settings", metavar="FILE", help="TOML settings file (default: $QA_SETTINGS or ./qa.toml)")
+    sub = p.add_subparsers(metavar="COMMAND")
+
+    def cmd(name: str, func: Any, help: str) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help, description=help)
+        sp.set_defaults(func=func)
+        return sp
+
+    def index_opt(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--index", metavar="DIR", help="index folder (default: index/default, or $QA_INDEX)")
+
+    def model_opt(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--model", metavar="GGUF", help="GGUF model file (default: SmolLM2-135M-Instruct; or $QA_MODEL)")
+        sp.add_argument("--no-llm", action="store_true", help="answer extractively, without the language model")
+
+    sp = cmd("index", _index, "Index files or folders (txt, md, html, json, jsonl(.gz), csv, RSS/Atom).")
+    sp.add_argument("paths", nargs="+", metavar="PATH")
+    index_opt(sp)
+    sp.add_argument("--prune", action="store_true", help="remove indexed articles from these paths that are gone")
+    sp.add_argument("--rebuild", action="store_true", help="delete the index first (e.g. after changing embedding or chunking settings)")
+    sp.add_argument("--embed-backend", choices=["torch", "onnx", "onnx-int8", "hash"], help="embedding backend")
+    sp.add_argument("--json", action="store_true", help="print the report as JSON")
+    sp.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+    sp = cmd("remove", _remove, "Remove articles by id, or every article loaded from the given files or folders.")
+    sp.add_argument("items", nargs="+", metavar="ID_OR_PATH")
+    index_opt(sp)
+
+    sp = cmd("stats", _stats, "Show what an index holds.")
+    index_opt(sp)
+    sp.add_argument("--json", action="store_true")
+
+    sp = cmd("search", _search, "Show the passages dense and keyword retrieval find for a query.")
+    sp.add_argument("query")
+    sp.add_argument("-k", type=int, default=5, help="passages per retriever (default 5)")
+    sp.add_argument("--fused", action="store_true", help="show the fused hybrid ranking instead")
+    sp.add_argument("--as-of", metavar="DATE")
+    index_opt(sp)
+
+    sp = cmd("ask", _ask, "Answer one question with cited sources.")
+    sp.add_argument("question")
+    sp.add_argument("--as-of", metavar="DATE", help="ignore articles published after this date (YYYY-MM-DD)")
+    sp.add_argument("--from", dest="date_from", metavar="DATE", help="only articles published on or after")
+    sp.add_argument("--to", dest="date_to", metavar="DATE", help="only articles published on or before")
+    sp.add_argument("--choices", nargs="+", metavar="CHOICE", help="pick the best supported of these answers")
+    sp.add_argument("--history", action="append", metavar="TURN", help="an earlier question of the chat (repeatable)")
+    sp.add_argument("--json", action="store_true", help="print the whole answer object as JSON")
+    index_opt(sp)
+    model_opt(sp)
+
+    sp = cmd("chat", _chat, "Interactive chat in the terminal (follow-up questions keep their context).")
+    sp.add_argument("--as-of", metavar="DATE")
+    index_opt(sp)
+    model_opt(sp)
+
+    sp = cmd("ui", _ui, "Start the browser chat.")
+    index_opt(sp)
+    model_opt(sp)
+    sp.add_argument("--host", default="127.0.0.1")
+    sp.add_argument("--port", type=int, default=7860)
+
+    sp = cmd("speakers", _speakers, "List the people quoted most, with their name variants.")
+    sp.add_argument("-n", type=int, default=20)
+    index_opt(sp)
+
+    sp = cmd("quotes", _quotes, "Show what a person said (statements attributed to them, any name variant).")
+    sp.add_argument("name")
+    sp.add_argument("--about", metavar="TOPIC")
+    sp.add_argument("-n", type=int, default=10)
+    index_opt(sp)
+
+    sp = cmd("eval", _eval, "Score the assistant against a gold question set.")
+    sp.add_argument("gold", help="gold questions (.jsonl): seed or RealTimeQA format")
+    sp.add_argument("--corpus", nargs="+", metavar="PATH", help="articles to index before asking")
+    sp.add_argument("--limit", type=int)
+    sp.add_argument("--out", metavar="DIR")
+    sp.add_argument("--choices", action="store_true", help="also ask with the choices (multiple choice)")
+    index_opt(sp)
+    model_opt(sp)
+
+    sp = cmd("config", _config, "Show every setting with its current value and meaning.")
+    return p
+
+
+# -- commands -------------------------------------------------------------------------------------
+
+def _open(args: argparse.Namespace, create: bool = False, **extra: Any):  # noqa: ANN202
+    from .assistant import Assistant
+    from .config import Settings
+
+    overrides: dict[str, Any] = {}
+    if getattr(args, "model", None):
+        overrides["llm.model_path"] = args.model
+    if getattr(args, "no_llm", False):
+        overrides["llm.enabled"] = False
+    if getattr(args, "embed_backend", None):
+        overrides["embedding.backend"] = args.embed_backend
+    if getattr(args, "index", None):
+        overrides["index_dir"] = args.index
+    settings = Settings.load(args.settings, **overrides)
+    return Assistant.open(settings=settings, create=create, **extra)
+
+
+def _index(args: argparse.Namespace) -> int:
+    from .corpus import Skipped
+
+    def warn(s: Skipped) -> None:
+        print(f"warning: {s}", file=sys.stderr)
+
+    assistant = _open(args, create=True, rebuild=args.rebuild)
+    try:
+        report = assistant.index(args.paths, prune=args.prune, progress=not args.quiet, on_skip=warn)
+    finally:
+        assistant.close()
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        print(report.summary())
+        print(f"index: {assistant.settings.index_dir}")
+    if report.indexed == 0:
+        print("error: nothing could be indexed (see the warnings above)", file=sys.stderr)
+        return EXIT_NOTHING
+    return 0
+
+
+def _remove(args: argparse.Namespace) -> int:
+    assistant = _open(args)
+    n = assistant.remove(args.items)
+    print(f"removed {n} article(s)")
+    return 0 if n else EXIT_NOTHING
+
+
+def _stats(args: argparse.Namespace) -> int:
+    assistant = _open(args)
+    s = assistant.stats()
+    if args.json:
+        print(json.dumps(s.to_dict(), indent=2))
+        return 0
+    rows = [
+        ("index", s.path), ("articles", s.articles), ("chunks", s.chunks), ("stories", f"{s.stories} (near-duplicates grouped)"),
+        ("sources", f"{s.sources} (top: {', '.join(f'{k} {v}' for k, v in s.top_sources)})"),
+        ("dates", f"{s.date_from or '-'} .. {s.date_to or '-'} ({s.undated} undated)"),
+        ("quotes", s.quotes), ("size on disk", f"{s.bytes_on_disk / 1e6:.1f} MB"),
+        ("embedding", f"{s.embedding}, {s.dim} dims"), ("chunking", ", ".join(f"{k}={v}" for k, v in s.chunking.items())),
+        ("vector index", s.faiss),
+    ]
+    for k, v in rows:
+        print(f"{k:>14}: {v}")
+    return 0
+
+
+def _search(args: argparse.Namespace) -> int:
+    assistant = _open(args)
+    if args.fused:
+        sections = [("hybrid (dense + BM25, reciprocal rank fusion)", assistant.search(args.query, args.k, as_of=args.as_of))]
+    else:
+        sections = [("dense (embeddings)", assistant.search_dense(args.query, args.k)),
+                    ("keyword (BM25)", assistant.search_keyword(args.query, args.k))]
+    for title, passages in sections:
+        print(f"== {title}")
+        if not passages:
+            print("   (nothing found)")
+        for i, p in enumerate(passages, 1):
+            print(f"{i:>2}. {p.score:.3f}  {p.title}  [{p.published or 'undated'} · {p.source or '?'}]")
+            print(f"    {_clip(p.text, 300)}")
+    return 0
+
+
+def _print_answer(answer: Any) -> None:
+    print(answer.text)
+    if answer.citations:
+        print()
+        print("Sources:")
+        for c in answer.citations:
+            meta = " · ".join(x for x in (c.published or "undated", c.source, c.url) if x)
+            print(f"[{c.n}] {c.title} ({meta})")
+            print(f"    “{c.sentence}”")
+
+
+def _ask(args: argparse.Namespace) -> int:
+    assistant = _open(args)
+    answer = assistant.ask(args.question, history=args.history, as_of=args.as_of, date_from=args.date_from,
+                           date_to=args.date_to, choices=args.choices)
+    if args.json:
+        print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        _print_answer(answer)
+    return 0
+
+
+def _chat(args: argparse.Namespace) -> int:
+    from .errors import QAError
+
+    assistant = _open(args)
+    history: list[str] = []
+    print("Ask about the indexed articles. Empty line or Ctrl-D to quit.")
+    while True:
+        try:
+            question = input("\n> ").strip()
+        except EOFError:
+            print()
+            return 0
+        if not question:
+            return 0
+        try:
+            shown = False
+            for event in assistant.stream(question, history=history, as_of=args.as_of):
+                if event.kind == "status":
+                    print(f"({event.text})")
+                elif event.kind == "answer":
+                    if shown:
+                        print("\n")
+                    _print_answer(event.answer)
+                elif event.kind == "token" and sys.stdout.isatty():
+                    print(event.text, end="", flush=True)
+                    shown = True
+        except QAError as exc:
+            print(f"error: {exc}")
+        history.append(question)
+
+
+def _ui(args: argparse.Namespace) -> int:
+    from .app import launch
+
+    assistant = _open(args)
+    launch(assistant, host=args.host, port=args.port)
+    return 0
+
+
+def _speakers(args: argparse.Namespace) -> int:
+    assistant = _open(args)
+    rows = assistant.speakers(limit=args.n)
+    if not rows:
+        print("no attributed statements in this index")
+        return 0
+    for s in rows:
+        variants = ", ".join(v for v in s.variants if v != s.name)
+        print(f"{s.count:>5}  {s.name}" + (f"  (also: {variants})" if variants else ""))
+    return 0
+
+
+def _quotes(args: argparse.Namespace) -> int:
+    assistant = _open(args)
+    rows = assistant.quotes(args.name, about=args.about, limit=args.n)
+    if not rows:
+        print(f"no statements attributed to {args.name!r}" + (f" about {args.about!r}" if args.about else ""))
+        return EXIT_NOTHING
+    for q in rows:
+        print(f"- {q.canonical} (as “{q.speaker}”), {q.title} [{q.published or 'undated'}]:")
+        print(f"    “{q.statement}”")
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    try:
+        from eval.run import run_from_cli
+    except ImportError as exc:
+        from .errors import MissingDependencyError
+
+        raise MissingDependencyError(f"the eval suite is not importable ({exc}): run `make install` from the repository") from None
+    return run_from_cli(args)
+
+
+def _config(args: argparse.Namespace) -> int:
+    from .config import Settings, describe
+
+    current = Settings.load(args.settings).to_dict()
+    for name, default, doc in describe():
+        value: Any = current
+        for part in name.split("."):
+            value = value[part]
+        print(f"{name} = {value!r}\n    {doc}")
+    return 0
+
+
+def _clip(text: str, n: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

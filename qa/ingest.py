@@ -1,0 +1,239 @@
+"""Ingest: load → chunk → enrich → embed → store, streamed in committed batches with progress.
+
+Re-running on the same files re-embeds nothing: articles whose content hash is stored are skipped, and
+chunk texts seen before reuse their stored vectors.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .chunking import chunk_article
+from .config import Settings
+from .corpus import Skipped, content_hash, iter_files, load_paths
+from .dates import dateline_date
+from .embed import Embedder
+from .store import Store
+from .types import Article, Chunk
+
+STAGES = ("parse", "chunk", "enrich", "embed", "write")
+
+
+@dataclass
+class IngestReport:
+    """Counts and timings of one ingest run."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    chunks: int = 0  # chunks written (new or changed articles)
+    embedded: int = 0  # chunks actually run through the embedding model (the rest came from the cache)
+    skipped: list[Skipped] = field(default_factory=list)
+    seconds: float = 0.0
+    stages: dict[str, float] = field(default_factory=lambda: {s: 0.0 for s in STAGES})
+    interrupted: bool = False
+
+    @property
+    def indexed(self) -> int:
+        return self.added + self.updated + self.unchanged
+
+    def summary(self) -> str:
+        rate = self.chunks / self.seconds if self.seconds else 0.0
+        parts = [
+            f"{self.added} added", f"{self.updated} updated", f"{self.unchanged} unchanged",
+            f"{len(self.skipped)} skipped",
+        ]
+        if self.removed:
+            parts.append(f"{self.removed} removed")
+        return (f"articles: {', '.join(parts)}; chunks: {self.chunks} written, {self.embedded} embedded; "
+                f"{self.seconds:.1f} s ({rate:.1f} chunks/s)")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "added": self.added, "updated": self.updated, "unchanged": self.unchanged, "removed": self.removed,
+            "skipped": [{"origin": s.origin, "reason": s.reason} for s in self.skipped], "chunks": self.chunks,
+            "embedded": self.embedded, "seconds": round(self.seconds, 3),
+            "stages": {k: round(v, 3) for k, v in self.stages.items()}, "interrupted": self.interrupted,
+        }
+
+
+Enricher = Callable[[Article, list[Chunk]], Callable[[Any], None] | None]
+
+
+def ingest(
+    paths: Iterable[str | Path],
+    store: Store,
+    embedder: Embedder,
+    settings: Settings,
+    *,
+    prune: bool = False,
+    progress: bool = True,
+    on_skip: Callable[[Skipped], None] | None = None,
+    enricher: Enricher | None = None,
+) -> IngestReport:
+    """Index every article under ``paths`` into ``store``; returns what happened."""
+    paths = list(paths)
+    report = IngestReport()
+    t0 = time.perf_counter()
+    seen: dict[str, str] = {}
+    bar = _progress(paths, progress)
+    batch: list[Article] = []
+    enricher = enricher if enricher is not None else default_enricher()
+
+    def flush() -> None:
+        if batch:
+            _write(batch, store, embedder, settings, report, enricher)
+            batch.clear()
+
+    try:
+        stream = iter(load_paths(paths, settings.ingest.max_file_mb))
+        while True:
+            t = time.perf_counter()
+            item = next(stream, None)
+            report.stages["parse"] += time.perf_counter() - t
+            if item is None:
+                break
+            bar.update(1)
+            if isinstance(item, Skipped):
+                report.skipped.append(item)
+                if on_skip:
+                    on_skip(item)
+                continue
+            if item.id in seen:
+                skip = Skipped(item.origin, f"duplicate article id {item.id!r} (first loaded from {seen[item.id]})")
+                report.skipped.append(skip)
+                if on_skip:
+                    on_skip(skip)
+                continue
+            seen[item.id] = item.origin
+            batch.append(item)
+            if len(batch) >= settings.ingest.batch_articles:
+                flush()
+            bar.set_postfix_str(f"+{report.added} ~{report.updated} ={report.unchanged} chunks {report.chunks}", refresh=False)
+        flush()
+        if prune:
+            gone = [i for i in store.ids_from_origins(p for p in paths if Path(p).exists()) if i not in seen]
+            report.removed = store.remove(gone)
+    except KeyboardInterrupt:
+        report.interrupted = True
+        raise
+    finally:
+        bar.close()
+        t = time.perf_counter()
+        store.save()
+        report.stages["write"] += time.perf_counter() - t
+        report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _write(batch: list[Article], store: Store, embedder: Embedder, settings: Settings, report: IngestReport,
+           enricher: Enricher | None) -> None:
+    known = store.known_hashes([a.id for a in batch])
+    todo: list[tuple[Article, str, list[Chunk]]] = []
+    c = settings.chunking
+    t = time.perf_counter()
+    for article in batch:
+        h = content_hash(article)
+        if known.get(article.id) == h:
+            report.unchanged += 1
+            continue
+        if article.published is None:
+            article.published = dateline_date(article.text)
+        chunks = chunk_article(article, embedder, c.max_tokens, c.overlap_tokens, c.min_tokens)
+        if not chunks:
+            report.skipped.append(Skipped(article.origin, "no sentences to index"))
+            continue
+        if article.id in known:
+            report.updated += 1
+        else:
+            report.added += 1
+        todo.append((article, h, chunks))
+    report.stages["chunk"] += time.perf_counter() - t
+    if not todo:
+        return
+
+    t = time.perf_counter()
+    extras = [enricher(a, ch) for a, _, ch in todo] if enricher else []
+    report.stages["enrich"] += time.perf_counter() - t
+
+    t = time.perf_counter()
+    hashes = [[_text_hash(ch.text) for ch in chunks] for _, _, chunks in todo]
+    cache = store.cached_vectors([h for hs in hashes for h in hs])
+    missing = sorted({h: ch.text for (_, _, chunks), hs in zip(todo, hashes) for ch, h in zip(chunks, hs)
+                      if h not in cache}.items())
+    if missing:
+        vectors = embedder.embed([text for _, text in missing])
+        cache.update({h: v for (h, _), v in zip(missing, vectors)})
+        report.embedded += len(missing)
+    report.stages["embed"] += time.perf_counter() - t
+
+    t = time.perf_counter()
+    items = []
+    for (article, h, chunks), hs in zip(todo, hashes):
+        vecs = np.vstack([cache[x] for x in hs]).astype(np.float32)
+        items.append((article, h, chunks, vecs, hs))
+        report.chunks += len(chunks)
+
+    def extra(db: Any) -> None:
+        for fn in extras:
+            if fn is not None:
+                fn(db)
+
+    store.write_batch(items, extra=extra)
+    report.stages["write"] += time.perf_counter() - t
+
+
+def default_enricher() -> Enricher | None:
+    """News enrichment (quotes, near-duplicate signatures) when the news package is present."""
+    try:
+        from .news import enrich
+    except ImportError:
+        return None
+    return enrich
+
+
+def _text_hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def estimate_records(paths: Iterable[str | Path], limit_bytes: int = 400_000_000) -> int | None:
+    """Roughly how many records the paths hold (lines of JSONL, one per other file), for the progress bar."""
+    total = 0
+    read = 0
+    for item in iter_files(paths):
+        if isinstance(item, Skipped):
+            total += 1
+            continue
+        name = item.name.lower()
+        if name.endswith((".jsonl", ".ndjson", ".jsonl.gz")):
+            opener = gzip.open if name.endswith(".gz") else open
+            try:
+                with opener(item, "rb") as fh:
+                    for block in iter(lambda: fh.read(1 << 20), b""):
+                        total += block.count(b"\n")
+                        read += len(block)
+                        if read > limit_bytes:
+                            return None
+            except (OSError, EOFError):
+                total += 1
+        else:
+            total += 1
+    return total
+
+
+def _progress(paths: list[str | Path], enabled: bool):  # noqa: ANN202 - tqdm or a no-op
+    from tqdm import tqdm
+
+    total = estimate_records(paths) if enabled else None
+    return tqdm(total=total, unit="article", desc="indexing", disable=not enabled, file=sys.stderr,
+                dynamic_ncols=True, mininterval=0.5)

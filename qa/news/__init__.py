@@ -1,0 +1,1 @@
+"""News-aware enrichment: quotes and speakers, name variants, near-duplicate stories."""

@@ -1,0 +1,130 @@
+"""Hybrid retrieval: FAISS dense + FTS5 BM25, fused by reciprocal rank, with date filters, recency and diversity.
+
+Score of a chunk = sum over ranked lists of 1 / (rrf_k + rank)   (rank starts at 1)
+                 + recency bonus: w / (rrf_k + 1) when its article is at most recency_days older than as_of
+Then the list is walked best-first keeping at most max_per_article passages per article and per story
+(near-duplicate articles share a story id), and dropping passages whose text nearly repeats a kept one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+
+from .config import RetrievalSettings
+from .dates import parse_iso, resolve_time
+from .embed import Embedder
+from .store import Store
+from .textutil import content_words
+from .types import Passage
+
+
+@dataclass
+class SearchRequest:
+    """A query with its time constraints (hard filters and soft preferences)."""
+
+    text: str
+    as_of: date | None = None  # articles published after this are ignored
+    date_from: date | None = None  # hard window on published dates
+    date_to: date | None = None
+    prefers_recent: bool | None = None  # None = decide from the question's wording
+    top_k: int | None = None
+    extra: list[list[tuple[int, float]]] = field(default_factory=list)  # more ranked lists to fuse (e.g. quote hits)
+    keyword_text: str | None = None  # what BM25 searches, when it should differ from ``text``
+
+
+class Retriever:
+    """Dense + keyword retrieval over one `Store`."""
+
+    def __init__(self, store: Store, embedder: Embedder, settings: RetrievalSettings) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.settings = settings
+
+    def dense(self, text: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        vec = self.embedder.embed([text])[0]
+        return self.store.dense_search(vec, k, allowed)
+
+    def keyword(self, text: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        return self.store.bm25_search(text, k, allowed)
+
+    def allowed_ids(self, req: SearchRequest) -> np.ndarray | None:
+        hi = min(d for d in (req.as_of, req.date_to) if d) if (req.as_of or req.date_to) else None
+        if hi is None and req.date_from is None:
+            return None
+        return self.store.chunk_ids_between(req.date_from.isoformat() if req.date_from else None,
+                                            hi.isoformat() if hi else None)
+
+    def search(self, req: SearchRequest) -> list[Passage]:
+        """The top_k fused, filtered, diversified passages for a request."""
+        s = self.settings
+        top_k = req.top_k or s.top_k
+        allowed = self.allowed_ids(req)
+        dense = self.dense(req.text, s.candidates, allowed)
+        keyword = self.keyword(req.keyword_text or req.text, s.candidates, allowed)
+        lists = [dense, keyword, *req.extra]
+        scores: dict[int, float] = {}
+        for ranked in lists:
+            for rank, (cid, _) in enumerate(ranked, 1):
+                scores[cid] = scores.get(cid, 0.0) + 1.0 / (s.rrf_k + rank)
+        if not scores:
+            return []
+        passages = self.store.passages(list(scores))
+        dense_map = {cid: (r, sc) for r, (cid, sc) in enumerate(dense, 1)}
+        kw_map = {cid: (r, sc) for r, (cid, sc) in enumerate(keyword, 1)}
+        recent = req.prefers_recent if req.prefers_recent is not None else (
+            bool(req.as_of) and resolve_time(req.text, req.as_of).prefers_recent)
+        weight = s.recency_weight_temporal if recent else s.recency_weight
+        for cid, p in passages.items():
+            p.score = scores[cid] + (weight / (s.rrf_k + 1) if _is_recent(p, req.as_of, s.recency_days) else 0.0)
+            if cid in dense_map:
+                p.dense_rank, p.dense_score = dense_map[cid]
+            if cid in kw_map:
+                p.bm25_rank, p.bm25_score = kw_map[cid]
+        ranked = sorted(passages.values(), key=lambda p: (-p.score, p.chunk_id))
+        return diversify(ranked, top_k, s.max_per_article, self.store.story_ids([p.article_id for p in ranked]))
+
+
+def _is_recent(p: Passage, as_of: date | None, days: int) -> bool:
+    if as_of is None or not p.published:
+        return False
+    published = parse_iso(p.published)
+    return published is not None and 0 <= (as_of - published).days <= days
+
+
+def diversify(ranked: Sequence[Passage], top_k: int, max_per_article: int, stories: dict[str, str] | None = None,
+              near_dup: float = 0.8) -> list[Passage]:
+    """Walk best-first; cap passages per story (article or near-duplicate group) and drop repeated text."""
+    stories = stories or {}
+    per_story: dict[str, int] = {}
+    story_head: dict[str, Passage] = {}
+    kept: list[Passage] = []
+    kept_words: list[set[str]] = []
+    for p in ranked:
+        story = stories.get(p.article_id, p.article_id)
+        head = story_head.get(story)
+        if head is not None and head.article_id != p.article_id:
+            if p.article_id not in head.duplicates:
+                head.duplicates.append(p.article_id)
+            continue  # another copy of a story already shown: cite one copy, list the others
+        if per_story.get(story, 0) >= max_per_article:
+            continue
+        bag = set(content_words(p.text))
+        if any(_jaccard(bag, other) >= near_dup for other in kept_words):
+            continue
+        kept.append(p)
+        kept_words.append(bag)
+        per_story[story] = per_story.get(story, 0) + 1
+        story_head.setdefault(story, p)
+        if len(kept) >= top_k:
+            break
+    return kept
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
