@@ -45,6 +45,7 @@ class Assistant:
         self.prompts = Prompts(settings.prompts_dir)
         self.retriever = Retriever(store, embedder, settings.retrieval)
         self.write_lock = threading.Lock()
+        self._generator_lock = threading.Lock()
         self._idf_cache: dict[tuple[int, str], int] = {}
 
     # -- construction ---------------------------------------------------------------------------
@@ -65,7 +66,9 @@ class Assistant:
     @property
     def generator(self) -> Generator:
         if self._generator is None:
-            self._generator = make_generator(self.settings.llm)
+            with self._generator_lock:  # two first questions at once must share one generator (and its lock)
+                if self._generator is None:
+                    self._generator = make_generator(self.settings.llm)
         return self._generator
 
     def close(self) -> None:
@@ -151,10 +154,10 @@ class Assistant:
     # -- answering ------------------------------------------------------------------------------
     def ask(self, question: str, history: Sequence[str] | None = None, as_of: str | date | None = None,
             date_from: str | date | None = None, date_to: str | date | None = None,
-            choices: Sequence[str] | None = None) -> Answer:
+            choices: Sequence[str] | None = None, top_k: int | None = None) -> Answer:
         """Answer a question (or pick among ``choices``) from the indexed articles, with verified citations."""
         answer = None
-        for event in self.stream(question, history, as_of, date_from, date_to, choices):
+        for event in self.stream(question, history, as_of, date_from, date_to, choices, top_k=top_k):
             if event.kind == "answer":
                 answer = event.answer
         assert answer is not None
@@ -162,7 +165,7 @@ class Assistant:
 
     def stream(self, question: str, history: Sequence[str] | None = None, as_of: str | date | None = None,
                date_from: str | date | None = None, date_to: str | date | None = None,
-               choices: Sequence[str] | None = None) -> Iterator[StreamEvent]:
+               choices: Sequence[str] | None = None, top_k: int | None = None) -> Iterator[StreamEvent]:
         """Like `ask`, yielding status lines and the model's raw tokens before the verified answer."""
         question = (question or "").strip()
         if not question:
@@ -176,7 +179,7 @@ class Assistant:
             yield StreamEvent("status", f"searching for: {query}")
 
         t = time.perf_counter()
-        req = self._request(query, as_of, date_from, date_to)
+        req = self._request(query, as_of, date_from, date_to, top_k=top_k)
         passages = self.retriever.search(req)
         timings["retrieve"] = time.perf_counter() - t
 
