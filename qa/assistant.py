@@ -216,9 +216,10 @@ class Assistant:
             timings["generate"] = time.perf_counter() - t
             tokens["completion"] = self.generator.count_tokens("".join(raw)) if raw else 0
             kept, dropped = cite.verify("".join(raw), used, self.settings.answer, self._similarity)
+        kept = self._on_topic(kept, evidence)
         mode = "generated"
         if not kept:
-            kept = cite.extractive(evidence, self.settings.answer.extractive_sentences)
+            kept = self._on_topic(cite.extractive(evidence, self.settings.answer.extractive_sentences), evidence)
             mode = "extractive"
         numbering = cite.number_citations(kept)
         text = cite.render(kept, numbering)
@@ -264,6 +265,14 @@ class Assistant:
         if n > budget:
             raise ConfigError(f"the prompt needs {n} tokens but llm.n_ctx leaves {budget}: raise llm.n_ctx")
         return messages, used, {"prompt": n, "evidence_used": len(used), "evidence_dropped": len(evidence) - len(used)}
+
+    def _on_topic(self, claims: list[cite.Claim], evidence: list[Evidence]) -> list[cite.Claim]:
+        """Verified sentences whose citations are relevant enough to the question, at most max_sentences."""
+        score = {e.n: e.score for e in evidence}
+        best = max(score.values(), default=0.0)
+        floor = self.settings.answer.min_claim_relevance * best
+        kept = [c for c in claims if max((score.get(n, 0.0) for n in c.cites), default=0.0) >= floor]
+        return kept[: self.settings.answer.max_sentences]
 
     def _similarity(self, sentence: str, cited: Sequence[str]) -> float:
         vecs = self.embedder.embed([sentence, " ".join(cited)])

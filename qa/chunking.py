@@ -85,7 +85,7 @@ def chunk_article(
     for i, n in enumerate(counts):
         if current and size + n > max_tokens:
             groups.append(current)
-            current, size = _overlap(current, counts, overlap_tokens, max_tokens - n)
+            current, size = _overlap(current, counts, overlap_tokens, min(max_tokens - n, max_tokens // 2))
         current.append(i)
         size += n
     if current:
@@ -105,10 +105,13 @@ def chunk_article(
 
 
 def _overlap(group: list[int], counts: list[int], overlap_tokens: int, room: int) -> tuple[list[int], int]:
+    """Trailing sentences repeated in the next chunk: until about overlap_tokens, never more than ``room``."""
     keep: list[int] = []
     size = 0
-    for i in reversed(group):
-        if size + counts[i] > min(overlap_tokens, room):
+    if overlap_tokens <= 0:
+        return keep, size
+    for i in reversed(group[1:]):  # never repeat the whole previous chunk
+        if size >= overlap_tokens or size + counts[i] > room:
             break
         keep.insert(0, i)
         size += counts[i]

@@ -47,11 +47,24 @@ def parse_claims(answer: str) -> list[Claim]:
     for a, b in split_sentences(answer):
         sentence = answer[a:b]
         cites = [int(n) for group in MARKER.findall(sentence) for n in re.split(r"[,;]\s*", group)]
-        text = MARKER.sub("", sentence).strip()
+        text = clean(MARKER.sub("", sentence).strip())
         text = re.sub(r"\s+([.,;:!?])", r"\1", text)
         if _has_words(text):
             claims.append(Claim(text, list(dict.fromkeys(cites))))
     return claims
+
+
+_BOILERPLATE = re.compile(
+    r"^(?:the answer(?: to (?:the|your) question)? is:?|answer:|according to the (?:evidence|articles?|text|sources?)"
+    r"(?: provided)?,?|based on the (?:evidence|articles?|text|sources?)(?: provided)?,?|the evidence (?:says|shows|states) that)\s*",
+    re.I,
+)
+
+
+def clean(text: str) -> str:
+    """Drop the filler small models open with ('The answer to the question is: ...')."""
+    out = _BOILERPLATE.sub("", text.strip()).strip()
+    return out[:1].upper() + out[1:] if out else out
 
 
 def _has_words(text: str) -> bool:
@@ -104,7 +117,7 @@ def verify(answer: str, evidence: Sequence[Evidence], settings: AnswerSettings,
             names = set().union(*(aliases(by_n[n]) for n in cites)) if aliases else set()
             ok, why = supports(claim.text, [by_n[n].text for n in cites], settings, similarity, names)
             if ok:
-                kept.append(Claim(claim.text, cites, why))
+                kept.append(Claim(claim.text, _minimal(claim.text, cites, by_n, settings, similarity, aliases), why))
                 continue
             # The model may cite the wrong sentence: the claim survives only if one real citation backs it.
         best = _best_support(claim.text, evidence, settings, similarity, aliases)
@@ -114,6 +127,19 @@ def verify(answer: str, evidence: Sequence[Evidence], settings: AnswerSettings,
             why = "cites evidence that does not exist" if claim.cites and not cites else "not supported by its citations"
             dropped.append(Claim(claim.text, claim.cites, why))
     return kept, dropped
+
+
+def _minimal(text: str, cites: list[int], by_n: dict[int, Evidence], settings: AnswerSettings,
+             similarity: Callable[[str, Sequence[str]], float] | None,
+             aliases: Callable[[Evidence], set[str]] | None) -> list[int]:
+    """The fewest of the claim's citations that still support it (so no citation is decorative)."""
+    if len(cites) == 1:
+        return cites
+    for n in cites:
+        ok, _ = supports(text, [by_n[n].text], settings, similarity, aliases(by_n[n]) if aliases else set())
+        if ok:
+            return [n]
+    return cites
 
 
 def _best_support(text: str, evidence: Sequence[Evidence], settings: AnswerSettings,

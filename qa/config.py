@@ -66,9 +66,11 @@ class RetrievalSettings:
 class AnswerSettings:
     evidence_sentences: int = _doc("Numbered evidence sentences given to the model.", 6)
     abstain_threshold: float = _doc("Abstain when the best evidence sentence's relevance is below this (0..1, see README).", 0.34)
-    support_overlap: float = _doc("A generated sentence is supported if this share of its content words appears in what it cites.", 0.6)
+    support_overlap: float = _doc("A generated sentence is supported if this share of its content words appears in what it cites.", 0.7)
     support_similarity: float = _doc("... or if its embedding cosine with the cited sentences reaches this (content words still >= 0.4).", 0.75)
     extractive_sentences: int = _doc("Sentences quoted when the answer falls back to quoting the evidence.", 2)
+    max_sentences: int = _doc("At most this many verified sentences are shown.", 3)
+    min_claim_relevance: float = _doc("A verified sentence is kept only if what it cites is at least this share as relevant as the best evidence.", 0.6)
 
 
 @dataclass

@@ -28,6 +28,7 @@ FEED_EXT = {".rss", ".atom", ".xml"}
 JSON_EXT = {".json"}
 JSONL_EXT = {".jsonl", ".ndjson"}
 CSV_EXT = {".csv", ".tsv"}
+MIN_HTML_WORDS = 10
 SUPPORTED = sorted(TEXT_EXT | HTML_EXT | FEED_EXT | JSON_EXT | JSONL_EXT | CSV_EXT | {".jsonl.gz", ".json.gz"})
 
 # Field names accepted in JSON / CSV records, in order of preference.
@@ -140,8 +141,9 @@ def _load_html(path: Path) -> Iterator[Article]:
         raise missing("trafilatura", "reading HTML") from None
     html = _decode(path.read_bytes(), str(path))
     text = trafilatura.extract(html, include_comments=False, include_tables=False, favor_recall=True)
-    if not text or not text.strip():
-        raise InputError("HTML page has no article text (nothing left after removing navigation and markup)")
+    n_words = len((text or "").split())
+    if n_words < MIN_HTML_WORDS:  # what is left of a page of menus is a few stray words
+        raise InputError(f"HTML page has no article text ({n_words} words left after removing navigation and markup)")
     meta = trafilatura.extract_metadata(html)
     record = {
         "text": text,

@@ -31,6 +31,7 @@ from .errors import IndexMismatchError, StoreError, missing
 from .types import Article, Chunk, Passage
 
 SCHEMA_VERSION = 1
+CHUNKER_VERSION = 2  # bump when chunking.py changes how text is cut, so old indexes are not silently mixed
 MANIFEST = "manifest.json"
 DB = "index.sqlite"
 FAISS_FILE = "vectors.faiss"
@@ -68,7 +69,7 @@ def fingerprint(settings: Settings, embedder_name: str, dim: int) -> dict[str, A
         "embedding": {"model": embedder_name, "backend": _backend_family(settings.embedding.backend), "dim": dim,
                       "max_tokens": settings.embedding.max_tokens},
         "chunking": {"max_tokens": c.max_tokens, "overlap_tokens": c.overlap_tokens, "min_tokens": c.min_tokens,
-                     "tokenizer": embedder_name},
+                     "tokenizer": embedder_name, "version": CHUNKER_VERSION},
     }
 
 

@@ -1,0 +1,70 @@
+"""Shared fixtures: fake and real components, sample data, and the ../shared data folder (skipped when absent)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "corpus" / "sample"
+SAMPLE_ARTICLE = SAMPLE / "huawei-ren-remarks.txt"
+SHARED = (REPO.parent / "shared" / "data").resolve()
+SEED_QUESTIONS = SHARED / "seed" / "questions.jsonl"
+DEV = SHARED / "realtimeqa-dev"
+
+
+def needs_shared(*parts: str) -> Path:
+    """The path under ../shared/data, or skip the test with the reason."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is absent (../shared/data is not mounted here)")
+    return path
+
+
+@pytest.fixture
+def hash_settings(tmp_path):
+    """Settings with the deterministic hash embedder and a temporary index folder."""
+    from qa.config import Settings
+
+    return Settings.load(env={}, **{"index_dir": str(tmp_path / "index"), "embedding.backend": "hash"})
+
+
+@pytest.fixture
+def fake_assistant(hash_settings):
+    """An Assistant over a temporary index with the hash embedder and a scripted generator (replies set per test)."""
+    from qa.assistant import Assistant
+    from qa.generate import ScriptedGenerator
+
+    def make(replies=("",), paths=(SAMPLE,)):
+        gen = ScriptedGenerator(list(replies))
+        a = Assistant.open(settings=hash_settings, create=True, generator=gen)
+        if paths:
+            a.index(list(paths), progress=False)
+        return a
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def real_sample_index(tmp_path_factory):
+    """The sample article indexed with the real embedding model (built once per test session)."""
+    from qa.assistant import build_index
+
+    path = tmp_path_factory.mktemp("sample-index")
+    build_index([SAMPLE], path, progress=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def real_assistant(real_sample_index):
+    """An Assistant with the real embedding model and the real default GGUF model on the sample index."""
+    from qa.assistant import Assistant
+
+    a = Assistant.open(real_sample_index)
+    yield a
+    a.close()

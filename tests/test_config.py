@@ -1,0 +1,49 @@
+"""The typed settings object: layering, validation, unknown keys."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.config import Settings, describe
+from qa.errors import ConfigError
+
+
+def test_defaults_are_valid_and_described():
+    s = Settings()
+    assert s.chunking.max_tokens < s.embedding.max_tokens
+    names = {name for name, _, doc in describe() if doc}
+    assert {"llm.model_path", "chunking.max_tokens", "answer.abstain_threshold", "retrieval.top_k"} <= names
+
+
+def test_file_then_env_then_overrides(tmp_path):
+    cfg = tmp_path / "qa.toml"
+    cfg.write_text('[retrieval]\ntop_k = 5\n[llm]\nn_ctx = 1024\n')
+    gguf = tmp_path / "m.gguf"
+    gguf.write_bytes(b"GGUF")
+    s = Settings.load(cfg, env={"QA_MODEL": str(gguf)}, **{"retrieval.top_k": 7})
+    assert s.retrieval.top_k == 7 and s.llm.n_ctx == 1024 and s.llm.model_path == str(gguf)
+
+
+def test_unknown_key_is_rejected_with_known_names(tmp_path):
+    cfg = tmp_path / "qa.toml"
+    cfg.write_text("[retrieval]\ntopk = 5\n")
+    with pytest.raises(ConfigError, match=r"unknown setting 'retrieval.topk'.*top_k"):
+        Settings.load(cfg, env={})
+
+
+@pytest.mark.parametrize("key,value,message", [
+    ("retrieval.top_k", 0, "retrieval.top_k must be > 0, got 0"),
+    ("chunking.max_tokens", 400, "chunking.max_tokens must be 16..254"),
+    ("llm.model_path", "/nowhere/model.gguf", "is not a file"),
+    ("answer.abstain_threshold", "high", "must be float, got 'high'"),
+])
+def test_bad_values_name_the_value(key, value, message):
+    with pytest.raises(ConfigError, match=message):
+        Settings.load(env={}, **{key: value})
+
+
+def test_bad_toml_names_the_file(tmp_path):
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text("[llm\n")
+    with pytest.raises(ConfigError, match="bad.toml is not valid TOML"):
+        Settings.load(cfg, env={})
