@@ -112,8 +112,12 @@ def missing_names(question: str, passages: Sequence[Passage], ignore: set[str] =
 
 
 def idf_from_counts(n_docs: int, doc_freq: dict[str, int]) -> dict[str, float]:
-    """Smoothed inverse document frequency, log((N + 1) / (df + 0.5))."""
-    return {t: math.log((n_docs + 1) / (df + 0.5)) for t, df in doc_freq.items()}
+    """Smoothed inverse document frequency, log((N + 1) / (df + 0.5)).
+
+    A word found nowhere in the index weighs as much as a word found once: it is more often a paraphrase
+    ('open' for 'inaugurated') than the key of the question, and absent names are handled by `missing_names`.
+    """
+    return {t: math.log((n_docs + 1) / (max(df, 1) + 0.5)) for t, df in doc_freq.items()}
 
 
 def _same(a: str, b: str) -> bool:

@@ -1,0 +1,80 @@
+"""The answer pipeline with deterministic fakes (hash embedder, scripted generator): its guarantees."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.cite import SENTINEL
+from qa.errors import ConfigError
+
+
+def test_invented_number_never_reaches_the_user(fake_assistant):
+    a = fake_assistant(["Huawei achieved growth of 35% in revenue in 2020 [1]. Huawei will never sell its smart phone business [2]."])
+    ans = a.ask("Will Huawei sell its smartphone business?")
+    assert "35%" not in ans.text and any("35%" in d for d in ans.dropped)
+    assert ans.citations and not ans.abstained
+    article = a.store.article(ans.citations[0].article_id)
+    assert "never sell its smart phone business" in " ".join(c.sentence for c in ans.citations)
+    for c in ans.citations:  # every citation points at exactly the text it shows
+        assert a.store.article(c.article_id).text[c.start:c.end] == c.sentence
+    assert article is not None
+
+
+def test_nothing_survives_so_the_answer_quotes_evidence(fake_assistant):
+    a = fake_assistant(["Huawei opened 17 labs in Paris [1]."])
+    ans = a.ask("Where did Huawei open a new laboratory?")
+    assert ans.mode == "extractive" and "17" not in ans.text
+    assert any("Taiyuan" in c.sentence for c in ans.citations)
+    assert all(f"[{c.n}]" in ans.text for c in ans.citations)
+
+
+def test_unanswerable_abstains_without_calling_the_model(fake_assistant):
+    a = fake_assistant(["Apple sold 10 million iPhones [1]."])
+    ans = a.ask("What did Ren say about Apple's iPhone sales?")
+    assert ans.abstained and ans.text == SENTINEL and ans.citations == []
+    assert a._generator.prompts == []  # the model was never asked
+
+
+def test_prompt_is_built_from_the_prompt_file_with_numbered_evidence(fake_assistant):
+    a = fake_assistant(["Huawei inaugurated a new laboratory in the city of Taiyuan [1]."])
+    ans = a.ask("Where did Huawei open a new laboratory?")
+    (messages,) = a._generator.prompts
+    user = messages[-1]["content"]
+    assert "Question: Where did Huawei open a new laboratory?" in user and "[1] " in user
+    assert messages[0]["role"] == "system" and SENTINEL in messages[0]["content"]
+    assert ans.mode == "generated" and "Taiyuan" in ans.text and ans.tokens["prompt"] > 0
+
+
+def test_evidence_is_cut_to_fit_the_context_and_the_cut_is_counted(fake_assistant, hash_settings):
+    a = fake_assistant(["Huawei inaugurated a new laboratory in the city of Taiyuan [1]."])
+    a._generator.n_ctx = 200 + a.settings.llm.max_answer_tokens
+    ans = a.ask("Where did Huawei open a new laboratory?")
+    assert ans.tokens["evidence_dropped"] > 0 and ans.tokens["prompt"] <= 200
+
+
+def test_follow_up_is_condensed_with_the_earlier_subject(fake_assistant):
+    a = fake_assistant(["x"])
+    a.settings.llm.enabled = False
+    ans = a.ask("And what does he hope to buy from American companies?",
+                history=["What did Ren say about a phone call from Joe Biden?"])
+    assert ans.query.startswith("What does Ren hope to buy")
+    assert any("American components" in c.sentence for c in ans.citations)
+
+
+def test_as_of_hides_later_articles(fake_assistant, tmp_path):
+    (tmp_path / "old.json").write_text('{"id": "old", "title": "Vote", "text": "The council approved the zoo budget.", "published": "2022-01-05"}')
+    (tmp_path / "new.json").write_text('{"id": "new", "title": "Vote again", "text": "The council cancelled the zoo budget.", "published": "2022-03-05"}')
+    a = fake_assistant(["x"], paths=[tmp_path])
+    a.settings.llm.enabled = False
+    early = a.ask("What happened to the zoo budget?", as_of="2022-02-01")
+    assert {p.article_id for p in early.passages} == {"old"}
+    late = a.search("zoo budget", 5, date_from="2022-02-01")
+    assert {p.article_id for p in late} == {"new"}
+
+
+def test_bad_date_and_empty_question_are_clear_errors(fake_assistant):
+    a = fake_assistant(["x"], paths=[])
+    with pytest.raises(ConfigError, match="as_of 'yesterday-ish' is not a date: use YYYY-MM-DD"):
+        a.ask("Anything?", as_of="yesterday-ish")
+    with pytest.raises(ConfigError, match="question is empty"):
+        a.ask("  ")
