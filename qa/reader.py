@@ -1,17 +1,480 @@
-"""The reader: short answers and multiple choice picked from the evidence, without trusting the LLM.
+"""The reader: a short answer phrase and multiple-choice picks, read from the evidence sentences, not from the LLM.
 
-This first version is deliberately simple: the short answer is the first verified answer sentence, and a
-choice is scored by how much of its distinctive wording the best evidence sentences contain.
+Short answer (`short_answer`):
+  1. question analysis: the expected answer type from the wording ('which country' -> country, 'how many
+     seconds' -> number with unit 'seconds', 'who' -> person ...), the head noun and the question's terms;
+  2. candidates: the spans (`qa.spans`) of the best evidence sentences and passage titles, minus every span
+     made only of question words;
+  3. ranking: a linear score over features that do not depend on the answers of any set: type fit,
+     the sentence's evidence score and rank, closeness to the question's rare words in the same sentence,
+     agreement across sentences and articles, the head noun next to the span, recency against as_of.
+     The weights (`WEIGHTS`) are fit by `eval/tune_reader.py` with week-held-out cross-validation.
+Multiple choice (`choose`): each choice is scored by its support in the evidence (IDF-weighted share of its
+distinctive words in sentences that hold the question's rare words, exact phrase matches, agreement with the
+short-answer ranking); the best wins unless none is supported at all, then the result is "none".
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 from .evidence import Candidate
-from .textutil import content_words
+from .spans import MEASURE_UNITS, UNITS, Span, place_kind, spans_many, strip_span
+from .textutil import STOPWORDS, content_words, stem, words
+from .types import Passage
 
+Idf = Callable[[Sequence[str]], dict[str, float]]
+
+# -- question analysis ------------------------------------------------------------------------------
+
+PERSON_HEADS = set("""celebrity star player singer actor actress official leader president minister politician figure
+coach author artist rapper musician billionaire philanthropist member candidate person man woman chef ceo founder
+governor senator journalist presenter editor comedian athlete champion tory republican democrat mp judge host pitcher
+quarterback driver writer director producer personality royal prince princess king queen son daughter wife husband
+investor entrepreneur executive boss anchor novelist poet icon legend winner activist scientist astronaut lawmaker
+congressman congresswoman representative spokesperson secretary chancellor mayor monarch pope golfer boxer swimmer
+footballer cricketer cyclist runner skater gymnast sprinter cornerback analyst broadcaster illustrator cook model
+people individual mogul tycoon heir designer dancer rockstar popstar children child sibling brother sister""".split())
+ORG_HEADS = set("""company firm airline team club chain supermarket retailer brand carmaker automaker network newspaper
+platform party school university college organization organisation group bank league agency restaurant app service
+store manufacturer channel magazine outlet publisher studio startup giant conglomerate charity union business
+franchise label band station council court department ministry committee corporation tabloid broadcaster airport
+hospital museum gallery zoo website site shop pub hotel maker insurer operator provider exchange""".split())
+PLACE_HEADS = {"country": "country", "nation": "country", "countries": "country", "state": "state", "city": "city",
+               "town": "city", "capital": "city", "village": "city", "borough": "place", "county": "place",
+               "region": "place", "island": "place", "location": "place", "place": "place", "destination": "place",
+               "venue": "place", "area": "place", "ocean": "place", "sea": "place", "river": "place",
+               "continent": "place", "province": "place", "territory": "place", "neighborhood": "place"}
+TITLE_HEADS = set("""song film movie book novel show series sitcom album tour podcast mission name title game programme
+program play musical documentary hurricane storm rule law bill operation campaign award prize festival nickname
+character painting slogan hashtag term word phrase""".split())
+DATE_HEADS = {"year", "date", "day", "month", "decade", "century"}
+MONEY_HEADS = {"cost", "price", "value", "worth", "fee", "fine", "salary", "budget", "sum", "amount", "bill", "pay"}
+NUMBER_HEADS = {"magnitude", "number", "age", "score", "temperature", "speed", "distance", "height", "weight", "rate",
+                "population", "total", "mark", "record", "tally"}
+AUX = set("""is was are were did does do has have had will would can could should may might be been being of in on
+to for at from by with that this about as into after before than""".split())
+TYPES = ("person", "org", "country", "state", "city", "place", "number", "money", "percent", "date", "duration",
+         "title", "yesno", "thing")
+
+
+@dataclass
+class QuestionInfo:
+    """What the question asks for: answer type, head noun, unit (for numbers), and its terms."""
+
+    text: str
+    type: str
+    head: str = ""  # the noun the question asks about ('breed', 'airline'), stemmed
+    unit: str = ""  # 'how many seconds' -> 'seconds'
+    terms: list[str] = field(default_factory=list)  # stemmed content words
+    vocab: set[str] = field(default_factory=set)  # every word of the question, raw and stemmed
+
+
+def _ask_clause(question: str) -> str:
+    """The sentence of the question that asks (the last one with a wh-word, or a trailing 'titled:' stub)."""
+    parts = [p for p in re.split(r"(?<=[.?!])\s+(?=[A-Z\"“‘'])", question.strip()) if p]
+    for p in reversed(parts):
+        if re.search(r"\b(what|which|who|whom|whose|where|when|how|true or false)\b", p, re.I) or p.rstrip().endswith(":"):
+            return p
+    return parts[-1] if parts else question
+
+
+def analyse(question: str) -> QuestionInfo:
+    """Expected answer type, head noun, unit and terms of a question."""
+    ask = _ask_clause(question)
+    low = ask.lower().replace("’", "'").replace("‘", "'")
+    low = re.sub(r"\b(what|who|where|when|how)'s\b", r"\1 is", low)
+    toks = re.findall(r"[a-z0-9][a-z0-9'\-&]*", low)
+    qtype, head, unit = "thing", "", ""
+
+    def after(word: str, n: int = 6) -> list[str]:
+        idx = [i for i, t in enumerate(toks) if t == word]
+        return toks[idx[0] + 1: idx[0] + 1 + n] if idx else []
+
+    first = re.search(r"\b(what|which|who|whom|whose|where|when|how)\b", low)
+    wh = first.group(1) if first else ""
+    if re.search(r"\btrue or false\b", low) or re.search(r"\b(true|false)\s*[:?]", low):
+        qtype = "yesno"
+    elif re.search(r"\bwhat (percentage|percent|proportion|share)\b|\bhow many percent", low):
+        qtype = "percent"
+    elif re.search(r"\bhow much\b", low):
+        nxt = after("much", 1)
+        qtype = "number" if nxt and nxt[0] in MEASURE_UNITS else "money"
+        unit = nxt[0] if qtype == "number" else ""
+    elif re.search(r"\bhow many\b", low):
+        qtype = "number"
+        span = []
+        for t in after("many", 4):
+            if t in AUX or t in STOPWORDS:
+                break
+            span.append(t)
+        unit = span[-1] if span else ""
+        if unit in UNITS["time"]:
+            qtype = "duration"
+    elif wh == "how" and re.search(r"\bhow long\b", low):
+        qtype = "duration"
+    elif wh == "how" and re.search(r"\bhow (fast|far|high|big|old|tall|heavy|hot|cold|deep|large)\b", low):
+        qtype = "number"
+    elif re.search(r"\b(what|which) year\b", low) or wh == "when":
+        qtype, head = "date", "year"
+    elif re.search(r"\bwhat (is|was) the name\b|\bwhat is it called\b|\bcalled\?|\btitled\b|\bknown as\b", low):
+        qtype = "title"
+    elif wh in ("which", "what"):
+        i = toks.index(wh) if wh in toks else 0
+        rest = toks[i + 1: i + 10]
+        if len(rest) > 1 and rest[0] in {"is", "was", "are", "were"}:  # 'which is the only US airline ...'
+            rest = rest[2:] if rest[1] in {"the", "a", "an"} else rest[1:]
+        if len(rest) > 1 and rest[0] == "of":  # 'which of Donald Trump's children'
+            rest = rest[1:]
+            while rest and (rest[0] in {"the", "these", "those", "their", "his", "her", "its"} or rest[0].endswith("'s")):
+                rest = rest[1:]
+        if len(rest) > 2 and rest[0] in {"type", "kind", "sort", "form"} and rest[1] == "of":
+            rest = rest[2:]
+        span = []
+        for t in rest[:6]:
+            if t.endswith("ly"):
+                continue
+            if t in AUX or t in {"the", "a", "an"} or (span and t.endswith("ed")):
+                break
+            span.append(t)
+        for t in span:  # the last word of the phrase that names a kind wins ('tabloid newspaper editor')
+            s = stem(t)
+            kind = ("place", PLACE_HEADS.get(t, PLACE_HEADS.get(s))) if (t in PLACE_HEADS or s in PLACE_HEADS) else \
+                ("person", None) if (t in PERSON_HEADS or s in PERSON_HEADS) else \
+                ("org", None) if (t in ORG_HEADS or s in ORG_HEADS) else \
+                ("title", None) if (t in TITLE_HEADS or s in TITLE_HEADS) else \
+                ("date", None) if t in DATE_HEADS else ("percent", None) if t in {"percentage", "percent"} else \
+                ("money", None) if t in MONEY_HEADS else ("number", None) if t in NUMBER_HEADS else None
+            if kind:
+                qtype, head = (kind[1] if kind[0] == "place" else kind[0]), s
+        if head == "" and span and span[0] not in {"it", "they", "he", "she", "this", "that", "these", "those"}:
+            head = stem(span[min(len(span), 2) - 1])
+    elif wh == "where":
+        qtype = "place"
+    elif wh in ("who", "whom", "whose"):
+        qtype = "person"
+    raw = set(words(question))
+    vocab = raw | {stem(w) for w in raw} | {w.replace("'s", "") for w in raw}
+    return QuestionInfo(question, qtype, head, unit, content_words(question), vocab)
+
+
+# -- candidates ---------------------------------------------------------------------------------------
+
+@dataclass
+class Mention:
+    """One occurrence of a candidate answer in a sentence (or a passage title)."""
+
+    sentence: Candidate
+    rank: int  # rank of the sentence among the evidence candidates (0 = best)
+    span: Span
+    in_title: bool = False
+
+
+@dataclass
+class AnswerCandidate:
+    """A distinct answer phrase with its mentions, features and score."""
+
+    text: str
+    key: str
+    label: str
+    mentions: list[Mention] = field(default_factory=list)
+    features: dict[str, float] = field(default_factory=dict)
+    score: float = 0.0
+
+
+@dataclass
+class ShortAnswer:
+    """The short answer phrase, the evidence sentence it was read from, the expected type and the score."""
+
+    text: str
+    candidate: Candidate
+    type: str
+    score: float
+    alternatives: list[AnswerCandidate] = field(default_factory=list)
+
+
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*[A-Za-z0-9]|[A-Za-z0-9]")
+
+
+def _key(text: str) -> str:
+    """Grouping key of a phrase: lower-case words, no leading 'the', no punctuation."""
+    w = [x.replace("’", "'") for x in words(text)]
+    if w and w[0] == "the":
+        w = w[1:]
+    return " ".join(w)
+
+
+def _clean(text: str, label: str) -> str:
+    t = strip_span(text)
+    t = t.strip("\"“”‘’'")
+    if label == "PERCENT":
+        t = re.sub(r"\s?(?:percent|per cent)$", "%", t, flags=re.I)
+    return t
+
+
+def _trim_question_words(text: str, q: QuestionInfo) -> str:
+    """Remove question words at either edge of a phrase ('Hurricane Ian' for 'which hurricane' -> 'Ian')."""
+    toks = text.split()
+    def inq(t: str) -> bool:
+        w = t.lower().strip(".,;:'\"’s").replace("’", "'")
+        return w in q.vocab or stem(w) in q.vocab or w in STOPWORDS
+    while toks and inq(toks[0]):
+        toks.pop(0)
+    while toks and inq(toks[-1]):
+        toks.pop()
+    return " ".join(toks)
+
+
+def _in_question(text: str, q: QuestionInfo) -> float:
+    """Share of the phrase's words that the question already contains."""
+    w = [x for x in words(text) if x not in STOPWORDS or x.isdigit()]
+    if not w:
+        return 1.0
+    return sum(x in q.vocab or stem(x) in q.vocab for x in w) / len(w)
+
+
+def gather(q: QuestionInfo, ranked: Sequence[Candidate], passages: Sequence[Passage], *, top: int = 25,
+           extractor: str = "spacy", spans_fn: Callable[[Sequence[str]], list[list[Span]]] | None = None
+           ) -> list[AnswerCandidate]:
+    """Distinct candidate phrases from the best ``top`` sentences and the passages' titles."""
+    sents = list(ranked[:top])
+    titles: list[tuple[Candidate, int]] = []
+    seen_titles: set[str] = set()
+    for i, p in enumerate(passages):
+        if p.title and p.title not in seen_titles and not p.title.startswith("Quiz evidence"):
+            seen_titles.add(p.title)
+            best = min((r for r, c in enumerate(sents) if c.passage_index == i), default=len(sents))
+            titles.append((Candidate(p.title, p.article_id, 0, 0, i, relevance=0.0, score=0.0), best))
+    texts = [c.text for c in sents] + [t.text for t, _ in titles]
+    all_spans = (spans_fn or (lambda ts: spans_many(ts, extractor)))(texts)
+    found: dict[str, AnswerCandidate] = {}
+    for idx, spans in enumerate(all_spans):
+        in_title = idx >= len(sents)
+        sent, rank = (sents[idx], idx) if not in_title else titles[idx - len(sents)]
+        for sp in spans:
+            for text in {_clean(sp.text, sp.label), _trim_question_words(_clean(sp.text, sp.label), q)}:
+                if not text or len(text) > 80 or len(text.split()) > 8:
+                    continue
+                if _in_question(text, q) >= 1.0:
+                    continue
+                key = _key(text)
+                if not key:
+                    continue
+                cand = found.get(key)
+                if cand is None:
+                    cand = found[key] = AnswerCandidate(text, key, sp.label)
+                elif _label_rank(sp.label) > _label_rank(cand.label):
+                    cand.label = sp.label
+                cand.mentions.append(Mention(sent, rank, sp, in_title))
+    return list(found.values())
+
+
+def _label_rank(label: str) -> int:
+    return 0 if label in {"NP", "NAME"} else 1
+
+
+# -- features ----------------------------------------------------------------------------------------
+
+def type_fit(qtype: str, label: str, text: str, unit: str = "") -> float:
+    """How well a span of this label fits the expected answer type (0..1)."""
+    kind = place_kind(text)
+    low = text.lower()
+    has_digit = any(ch.isdigit() for ch in text)
+    if qtype == "person":
+        return {"PERSON": 1.0, "NAME": 0.5, "ORG": 0.15, "NORP": 0.1}.get(label, 0.0) if not kind else 0.0
+    if qtype == "org":
+        return {"ORG": 1.0, "NAME": 0.5, "PRODUCT": 0.5, "FAC": 0.4, "WORK": 0.2, "PERSON": 0.1, "NP": 0.1}.get(label, 0.0) if not kind else 0.05
+    if qtype == "country":
+        return 1.0 if kind == "country" else 0.2 if label in {"GPE", "NORP"} else 0.0
+    if qtype == "state":
+        return 1.0 if kind == "state" else 0.2 if label == "GPE" else 0.0
+    if qtype == "city":
+        return 0.3 if kind == "country" else 0.6 if kind == "state" else 1.0 if label == "GPE" else 0.5 if label in {"LOC", "FAC"} else 0.2 if label == "NAME" else 0.0
+    if qtype == "place":
+        return 1.0 if label in {"GPE", "LOC"} else 0.7 if label == "FAC" else 0.4 if label in {"NAME", "ORG"} else 0.1 if label == "NP" else 0.0
+    if qtype == "number":
+        if label == "QUANTITY":
+            return 1.0 if unit and unit in low else 0.6
+        return {"NUMBER": 0.8, "MONEY": 0.2, "PERCENT": 0.1, "DATE": 0.1}.get(label, 0.0)
+    if qtype == "money":
+        return {"MONEY": 1.0, "NUMBER": 0.3}.get(label, 0.0)
+    if qtype == "percent":
+        return {"PERCENT": 1.0, "NUMBER": 0.2}.get(label, 0.0)
+    if qtype == "date":
+        return 1.0 if label == "DATE" and re.fullmatch(r"(1[89]|20)\d\d", text) else 0.6 if label == "DATE" else 0.1 if label == "NUMBER" else 0.0
+    if qtype == "duration":
+        if label == "QUANTITY":
+            return (1.0 if not unit or unit.rstrip("s") in low else 0.7) if any(u in low.split() for u in UNITS["time"]) else 0.3
+        return {"DATE": 0.5, "NUMBER": 0.3, "TIME": 0.5}.get(label, 0.0)
+    if qtype == "title":
+        return {"WORK": 1.0, "EVENT": 0.8, "PRODUCT": 0.7, "NAME": 0.7, "LAW": 0.7, "ORG": 0.5, "PERSON": 0.2, "NP": 0.2}.get(label, 0.0)
+    if qtype == "yesno":
+        return 0.0
+    # a common-noun phrase
+    if has_digit:
+        return 0.05
+    return {"NP": 1.0, "PRODUCT": 0.8, "NAME": 0.6, "EVENT": 0.6, "NORP": 0.5, "WORK": 0.5, "ORG": 0.4, "GPE": 0.2,
+            "LOC": 0.3, "FAC": 0.4, "PERSON": 0.1, "LAW": 0.4, "DATE": 0.05}.get(label, 0.0)
+
+
+def _positions(text: str) -> list[tuple[int, int, str]]:
+    return [(m.start(), m.end(), stem(m.group(0))) for m in _TOKEN.finditer(text)]
+
+
+def featurize(q: QuestionInfo, cands: list[AnswerCandidate], passages: Sequence[Passage], as_of: str | None,
+              weights_idf: dict[str, float]) -> None:
+    """Fill each candidate's feature dict (values roughly 0..1)."""
+    total_idf = sum(weights_idf.get(t, 1.0) for t in set(q.terms)) or 1.0
+    pos_cache: dict[int, list[tuple[int, int, str]]] = {}
+    ref = _date(as_of)
+    head = q.head
+    for c in cands:
+        f = dict.fromkeys(FEATURES, 0.0)
+        f["type"] = type_fit(q.type, c.label, c.text, q.unit)
+        sent_scores: dict[tuple[str, int], float] = {}
+        arts: set[str] = set()
+        best_rank = 10_000
+        for m in c.mentions:
+            s = m.sentence
+            if m.in_title:
+                f["title"] = 1.0
+                arts.add(s.article_id)
+                best_rank = min(best_rank, m.rank)
+                continue
+            sent_scores[(s.article_id, s.start)] = s.score
+            arts.add(s.article_id)
+            best_rank = min(best_rank, m.rank)
+            f["best"] = max(f["best"], s.score)
+            toks = pos_cache.setdefault(id(s), _positions(s.text))
+            a = next((i for i, t in enumerate(toks) if t[1] > m.span.start), len(toks))
+            b = next((i for i, t in enumerate(toks) if t[0] >= m.span.end), len(toks))
+            near, seen = 0.0, set()
+            for i, (_, _, st) in enumerate(toks):
+                if a <= i < b or st not in q.terms or st in seen:
+                    continue
+                seen.add(st)
+                d = a - i if i < a else i - b + 1
+                near += weights_idf.get(st, 1.0) / (1.0 + d / 4.0)
+            f["near"] = max(f["near"], near / total_idf)
+            if head:
+                window = [t[2] for t in toks[max(0, a - 4): b + 4]]
+                if head in window:
+                    f["head"] = 1.0
+            if q.unit and q.unit.rstrip("s") in (c.text + " " + s.text[m.span.end: m.span.end + 25]).lower():
+                f["unit"] = 1.0
+            p = passages[s.passage_index] if s.passage_index < len(passages) else None
+            if p is not None and ref is not None and p.published:
+                pd = _date(p.published)
+                if pd is not None and 0 <= (ref - pd).days <= 7:
+                    f["recent"] = 1.0
+            f["prank"] = max(f["prank"], 1.0 / (1.0 + s.passage_index))
+        f["rank"] = 1.0 / (1.0 + best_rank) if best_rank < 10_000 else 0.0
+        f["sum"] = math.log1p(sum(sent_scores.values()))
+        f["articles"] = math.log1p(len(arts))
+        f["mentions"] = math.log1p(len(sent_scores))
+        f["qover"] = _in_question(c.text, q)
+        n = len(c.text.split())
+        f["len1"] = 1.0 if n == 1 else 0.0
+        f["len"] = min(n, 6) / 6.0
+        f["cap"] = 1.0 if c.text[:1].isupper() else 0.0
+        f["type_best"] = f["type"] * f["best"]
+        f["type_near"] = f["type"] * f["near"]
+        c.features = f
+
+
+FEATURES = ("type", "best", "rank", "near", "head", "unit", "recent", "prank", "sum", "articles", "mentions", "title",
+            "qover", "len1", "len", "cap", "type_best", "type_near")
+
+# Fit by `python -m eval.tune_reader fit` on the 8 DEV weeks (week-held-out figures in its report).
+WEIGHTS: dict[str, float] = {
+    "type": 3.0, "best": 2.0, "rank": 1.0, "near": 2.0, "head": 0.5, "unit": 1.0, "recent": 0.3, "prank": 0.3,
+    "sum": 0.5, "articles": 0.5, "mentions": 0.3, "title": 0.3, "qover": -1.0, "len1": 0.0, "len": 0.0, "cap": 0.0,
+    "type_best": 0.0, "type_near": 0.0,
+}
+
+
+def score(cands: list[AnswerCandidate], weights: dict[str, float] | None = None) -> list[AnswerCandidate]:
+    """Candidates sorted by their linear score, best first."""
+    w = weights or WEIGHTS
+    for c in cands:
+        c.score = sum(w.get(k, 0.0) * v for k, v in c.features.items())
+    return sorted(cands, key=lambda c: (-c.score, c.key))
+
+
+def _date(value: str | date | None) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def _uniform_idf(terms: Sequence[str]) -> dict[str, float]:
+    return {t: 1.0 for t in terms}
+
+
+def candidates(question: str, ranked: Sequence[Candidate], passages: Sequence[Passage], as_of: str | None = None,
+               idf: Idf | None = None, *, q: QuestionInfo | None = None, extractor: str = "spacy",
+               spans_fn: Callable[[Sequence[str]], list[list[Span]]] | None = None, top: int = 25,
+               weights: dict[str, float] | None = None) -> tuple[QuestionInfo, list[AnswerCandidate]]:
+    """The analysed question and its scored answer candidates, best first."""
+    q = q or analyse(question)
+    cands = gather(q, ranked, passages, top=top, extractor=extractor, spans_fn=spans_fn)
+    featurize(q, cands, passages, as_of, (idf or _uniform_idf)(sorted(set(q.terms))))
+    return q, score(cands, weights)
+
+
+def short_answer(question: str, ranked: Sequence[Candidate], passages: Sequence[Passage], as_of: str | None = None,
+                 idf: Idf | None = None, **kw) -> ShortAnswer | None:  # noqa: ANN003 - passed to candidates()
+    """The best-ranked answer phrase with the sentence it came from, or None when no candidate fits."""
+    q, ranked_cands = candidates(question, ranked, passages, as_of, idf, **kw)
+    if q.type == "yesno":
+        verdict, sentence = judge(question, ranked, idf)
+        return ShortAnswer(verdict, sentence, q.type, 0.0) if sentence is not None else None
+    if not ranked_cands:
+        return None
+    best = ranked_cands[0]
+    support = max((m for m in best.mentions if not m.in_title), key=lambda m: m.sentence.score, default=best.mentions[0])
+    return ShortAnswer(best.text, support.sentence, q.type, best.score, ranked_cands[:5])
+
+
+def judge(question: str, ranked: Sequence[Candidate], idf: Idf | None = None, top: int = 10,
+          threshold: float = 0.6) -> tuple[str, Candidate | None]:
+    """'TRUE' when one of the best sentences states the claim (its rare words and every number), else 'FALSE'."""
+    claim = re.sub(r"^.*?\btrue or false\b\s*[:?.-]?\s*", "", question, flags=re.I | re.S)
+    terms = sorted(set(content_words(claim)))
+    w = (idf or _uniform_idf)(terms)
+    total = sum(w.get(t, 1.0) for t in terms) or 1.0
+    nums = set(re.findall(r"\d[\d,.]*\d|\d", claim))
+    best, best_c = 0.0, None
+    for c in ranked[:top]:
+        have = set(content_words(c.text))
+        cover = sum(w.get(t, 1.0) for t in terms if t in have) / total
+        if nums and not all(n in c.text for n in nums):
+            cover *= 0.5
+        if cover > best:
+            best, best_c = cover, c
+    return ("TRUE" if best >= threshold else "FALSE"), best_c
+
+
+def yes_no(question: str, ranked: Sequence[Candidate], idf: Idf | None = None) -> str:
+    """The verdict of `judge` alone."""
+    return judge(question, ranked, idf)[0]
+
+
+def short_from_text(text: str) -> str:
+    """The phrase used for scoring when no typed short answer is found: the first sentence, unmarked."""
+    return text.split(". ")[0].strip().rstrip(".")
+
+
+# -- multiple choice ---------------------------------------------------------------------------------
 
 @dataclass
 class ChoiceResult:
@@ -22,30 +485,128 @@ class ChoiceResult:
     scores: list[float] = field(default_factory=list)
 
 
-def short_from_text(text: str) -> str:
-    """The phrase used for scoring when no typed short answer is found: the first sentence, unmarked."""
-    return text.split(". ")[0].strip().rstrip(".")
+NEGATED = re.compile(r"\bexcept\b|\bnot one of\b|\bwhich (?:of these |one )?(?:is|was|are|were) not\b|\bnot among\b", re.I)
+CHOICE_FEATURES = ("support", "support_near", "phrase", "phrase_n", "words_n", "passage", "answer", "answer_top")
+# Fit by `python -m eval.tune_reader fit` (multiple-choice part), week-held-out.
+CHOICE_WEIGHTS: dict[str, float] = {
+    "support": 3.0, "support_near": 2.0, "phrase": 2.0, "phrase_n": 0.5, "words_n": 0.5, "passage": 0.5,
+    "answer": 1.0, "answer_top": 0.5,
+}
 
 
-def choose(question: str, choices: Sequence[str], candidates: Sequence[Candidate], top: int = 12,
-           min_score: float = 0.15) -> ChoiceResult:
-    """Score each choice by the relevance-weighted share of its own words found in the best sentences."""
-    q_words = set(content_words(question))
-    best = list(candidates)[:top]
-    scores: list[float] = []
+def _choice_terms(choices: Sequence[str], q: QuestionInfo) -> list[list[str]]:
+    """Each choice's distinctive stemmed words: not in the question, not shared by every choice."""
+    bags = [[w for w in content_words(c) if w not in q.vocab] or content_words(c) for c in choices]
+    common = set.intersection(*(set(b) for b in bags)) if len(bags) > 1 else set()
+    return [[w for w in b if w not in common] or b for b in bags]
+
+
+def _phrase_in(phrase: str, text: str) -> bool:
+    return bool(phrase) and f" {phrase} " in f" {text} "
+
+
+def choice_features(question: str, choices: Sequence[str], ranked: Sequence[Candidate], passages: Sequence[Passage],
+                    idf: Idf | None = None, answer_cands: Sequence[AnswerCandidate] = (), top: int = 25,
+                    q: QuestionInfo | None = None) -> tuple[list[dict[str, float]], list[Candidate | None]]:
+    """Support features of each choice in the evidence, and the sentence that supports it best."""
+    q = q or analyse(question)
+    terms = _choice_terms(choices, q)
+    vocab = sorted({t for b in terms for t in b} | set(q.terms))
+    w = (idf or _uniform_idf)(vocab)
+    q_total = sum(w.get(t, 1.0) for t in set(q.terms)) or 1.0
+    sents = list(ranked[:top])
+    sent_words = [_positions(c.text) for c in sents]
+    sent_keys = [" " + _key(c.text) + " " for c in sents]
+    passage_bags = [set(content_words(p.title + " " + p.text)) for p in passages]
+    passage_keys = [" " + _key(p.title + " . " + p.text) + " " for p in passages]
+    scored = list(answer_cands)
+    z = max((c.score for c in scored), default=0.0)
+    probs = [math.exp(c.score - z) for c in scored]
+    total_p = sum(probs) or 1.0
+    feats: list[dict[str, float]] = []
     supports: list[Candidate | None] = []
-    for choice in choices:
-        own = [w for w in content_words(choice) if w not in q_words] or content_words(choice)
-        best_score, best_cand = 0.0, None
-        for c in best:
-            have = set(content_words(c.text))
-            share = sum(w in have for w in own) / len(own) if own else 0.0
+    for choice, own in zip(choices, terms):
+        f = dict.fromkeys(CHOICE_FEATURES, 0.0)
+        own_total = sum(w.get(t, 1.0) for t in set(own)) or 1.0
+        key = _key(_clean(choice, ""))
+        best_s, best_c = 0.0, None
+        for c, toks, skey in zip(sents, sent_words, sent_keys):
+            stems = [t[2] for t in toks]
+            present = set(stems)
+            share = sum(w.get(t, 1.0) for t in set(own) if t in present) / own_total
+            if share <= 0:
+                continue
+            where = [i for i, st in enumerate(stems) if st in own]
+            near = 0.0
+            for t in set(q.terms):
+                pos = [i for i, st in enumerate(stems) if st == t]
+                if pos and where:
+                    d = min(abs(i - j) for i in pos for j in where)
+                    near += w.get(t, 1.0) / (1.0 + d / 4.0)
             s = share * c.relevance
-            if s > best_score:
-                best_score, best_cand = s, c
-        scores.append(best_score)
-        supports.append(best_cand)
-    if not scores or max(scores) < min_score:
+            f["support_near"] = max(f["support_near"], share * near / q_total)
+            f["words_n"] += share * c.score
+            if key and _phrase_in(key, skey):
+                f["phrase"] = max(f["phrase"], c.score)
+                f["phrase_n"] += 1.0
+            if s > best_s:
+                best_s, best_c = s, c
+        f["support"] = best_s
+        f["words_n"] = math.log1p(f["words_n"])
+        f["phrase_n"] = math.log1p(f["phrase_n"])
+        for bag, pkey in zip(passage_bags, passage_keys):
+            share = sum(w.get(t, 1.0) for t in set(own) if t in bag) / own_total
+            f["passage"] = max(f["passage"], share)
+            if key and _phrase_in(key, pkey):
+                f["passage"] = max(f["passage"], 1.0)
+        for c, pr in zip(scored, probs):
+            if _overlap(c.key, key) >= 0.5:
+                f["answer"] = max(f["answer"], pr / total_p)
+        if scored and _overlap(scored[0].key, key) >= 0.5:
+            f["answer_top"] = 1.0
+        feats.append(f)
+        supports.append(best_c)
+    return feats, supports
+
+
+def _overlap(a: str, b: str) -> float:
+    """Token F1 of two keys."""
+    ta, tb = a.split(), b.split()
+    common = len(set(ta) & set(tb))
+    if not common:
+        return 0.0
+    p, r = common / len(ta), common / len(tb)
+    return 2 * p * r / (p + r)
+
+
+def choose(question: str, choices: Sequence[str], candidates: Sequence[Candidate], passages: Sequence[Passage] = (),
+           as_of: str | None = None, idf: Idf | None = None, *, weights: dict[str, float] | None = None,
+           extractor: str = "spacy", spans_fn: Callable[[Sequence[str]], list[list[Span]]] | None = None,
+           answer_cands: Sequence[AnswerCandidate] | None = None) -> ChoiceResult:
+    """Pick the choice best supported by the evidence; None when no choice is supported at all.
+
+    'Which of these is NOT ...' / '... except:' questions pick the least supported choice instead.
+    """
+    if not choices:
+        return ChoiceResult(None, None, [])
+    q = analyse(question)
+    if answer_cands is None:
+        answer_cands = candidates_for_choice(question, candidates, passages, as_of, idf, q, extractor, spans_fn)
+    feats, supports = choice_features(question, choices, candidates, passages, idf, answer_cands, q=q)
+    w = weights or CHOICE_WEIGHTS
+    scores = [sum(w.get(k, 0.0) * v for k, v in f.items()) for f in feats]
+    supported = [f["support"] > 0 or f["passage"] > 0 for f in feats]
+    if not any(supported):
         return ChoiceResult(None, None, scores)
+    if NEGATED.search(question):
+        i = min(range(len(scores)), key=lambda k: scores[k])
+        return ChoiceResult(i, supports[max(range(len(scores)), key=lambda k: scores[k])], scores)
     i = max(range(len(scores)), key=lambda k: scores[k])
     return ChoiceResult(i, supports[i], scores)
+
+
+def candidates_for_choice(question: str, ranked: Sequence[Candidate], passages: Sequence[Passage], as_of: str | None,
+                          idf: Idf | None, q: QuestionInfo, extractor: str,
+                          spans_fn: Callable[[Sequence[str]], list[list[Span]]] | None) -> list[AnswerCandidate]:
+    """The short-answer ranking, used as one signal for the choices."""
+    return candidates(question, ranked, passages, as_of, idf, q=q, extractor=extractor, spans_fn=spans_fn)[1]

@@ -135,15 +135,22 @@ def regex_spans(text: str) -> list[Span]:
     """Spans without a language model: capitalised names (typed by the country/state lists) and numbers."""
     out = number_spans(text)
     for m in NAME.finditer(text):
-        a, b = m.start(), m.end()
+        a = m.start()
         name = m.group(0).rstrip(".")
-        b = a + len(name)
         if a == 0 or re.search(r"[.!?\"“]\s*$", text[:a]):
-            # A sentence-initial capital is only a name if the next word is capitalised too (or it is listed).
-            if " " not in name and not place_kind(name):
-                continue
-        label = "GPE" if place_kind(name) else "NAME"
-        out.append(Span(a, b, text[a:b], label))
+            # A sentence-initial capital is only part of a name when a capitalised word follows at once.
+            first, _, rest = name.partition(" ")
+            if not rest or not rest[:1].isupper():
+                if place_kind(first):
+                    out.append(Span(a, a + len(first), first, "GPE"))
+                glue = re.match(r"(?:(?:of|the|and|de|del|da|van|von|la|le|for|on|&)\s+)*", rest)
+                rest = rest[glue.end():] if glue else rest
+                if not rest:
+                    continue
+                a += len(name) - len(rest)
+                name = rest
+        b = a + len(name)
+        out.append(Span(a, b, name, "GPE" if place_kind(name) else "NAME"))
         # The parts of "A and B" / "A of B" are candidates too.
         for part in re.split(r"\s+(?:and|&|of|for|on)\s+", name):
             if part != name and part:

