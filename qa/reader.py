@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from .evidence import Candidate
-from .spans import MEASURE_UNITS, UNITS, Span, place_kind, spans_many, strip_span
+from .spans import MEASURE_UNITS, UNITS, Span, country_of, place_kind, spans_many, strip_span
 from .textutil import STOPWORDS, content_words, stem, words
 from .types import Passage
 
@@ -56,6 +56,7 @@ DATE_HEADS = {"year", "date", "day", "month", "decade", "century"}
 MONEY_HEADS = {"cost", "price", "value", "worth", "fee", "fine", "salary", "budget", "sum", "amount", "bill", "pay"}
 NUMBER_HEADS = {"magnitude", "number", "age", "score", "temperature", "speed", "distance", "height", "weight", "rate",
                 "population", "total", "mark", "record", "tally"}
+KNOWN_HEADS = PERSON_HEADS | ORG_HEADS | set(PLACE_HEADS) | TITLE_HEADS
 AUX = set("""is was are were did does do has have had will would can could should may might be been being of in on
 to for at from by with that this about as into after before than""".split())
 TYPES = ("person", "org", "country", "state", "city", "place", "number", "money", "percent", "date", "duration",
@@ -72,6 +73,7 @@ class QuestionInfo:
     unit: str = ""  # 'how many seconds' -> 'seconds'
     terms: list[str] = field(default_factory=list)  # stemmed content words
     vocab: set[str] = field(default_factory=set)  # every word of the question, raw and stemmed
+    plural: bool = False  # 'which two ...', 'which teams ...': the answer may be 'A and B'
 
 
 def _ask_clause(question: str) -> str:
@@ -89,7 +91,7 @@ def analyse(question: str) -> QuestionInfo:
     low = ask.lower().replace("’", "'").replace("‘", "'")
     low = re.sub(r"\b(what|who|where|when|how)'s\b", r"\1 is", low)
     toks = re.findall(r"[a-z0-9][a-z0-9'\-&]*", low)
-    qtype, head, unit = "thing", "", ""
+    qtype, head, unit, many = "thing", "", "", False
 
     def after(word: str, n: int = 6) -> list[str]:
         idx = [i for i, t in enumerate(toks) if t == word]
@@ -142,7 +144,7 @@ def analyse(question: str) -> QuestionInfo:
                 break
             span.append(t)
         for t in span:  # the last word of the phrase that names a kind wins ('tabloid newspaper editor')
-            s = stem(t)
+            s = t[:-1] if t.endswith("s") and not t.endswith("ss") and t[:-1] in KNOWN_HEADS else stem(t)
             kind = ("place", PLACE_HEADS.get(t, PLACE_HEADS.get(s))) if (t in PLACE_HEADS or s in PLACE_HEADS) else \
                 ("person", None) if (t in PERSON_HEADS or s in PERSON_HEADS) else \
                 ("org", None) if (t in ORG_HEADS or s in ORG_HEADS) else \
@@ -151,6 +153,9 @@ def analyse(question: str) -> QuestionInfo:
                 ("money", None) if t in MONEY_HEADS else ("number", None) if t in NUMBER_HEADS else None
             if kind:
                 qtype, head = (kind[1] if kind[0] == "place" else kind[0]), s
+                many = t != s and t.endswith("s") and "'" not in t and qtype in {"person", "org", "country", "state", "city", "place"}
+            if (t.endswith("'s") or t.endswith("s'")) and kind and kind[0] in {"place", "org"}:
+                break  # 'which state's governor' asks for the state
         if head == "" and span and span[0] not in {"it", "they", "he", "she", "this", "that", "these", "those"}:
             head = stem(span[min(len(span), 2) - 1])
     elif wh == "where":
@@ -159,7 +164,10 @@ def analyse(question: str) -> QuestionInfo:
         qtype = "person"
     raw = set(words(question))
     vocab = raw | {stem(w) for w in raw} | {w.replace("'s", "") for w in raw}
-    return QuestionInfo(question, qtype, head, unit, content_words(question), vocab)
+    plural = bool(re.search(r"\b(which|what) (two|both|three|pair)\b", low)) and qtype not in {
+        "number", "money", "percent", "duration", "date", "yesno"}
+    plural = plural or many
+    return QuestionInfo(question, qtype, head, unit, content_words(question), vocab, plural)
 
 
 # -- candidates ---------------------------------------------------------------------------------------
@@ -219,9 +227,10 @@ def _clean(text: str, label: str) -> str:
 def _trim_question_words(text: str, q: QuestionInfo) -> str:
     """Remove question words at either edge of a phrase ('Hurricane Ian' for 'which hurricane' -> 'Ian')."""
     toks = text.split()
+
     def inq(t: str) -> bool:
-        w = t.lower().strip(".,;:'\"’s").replace("’", "'")
-        return w in q.vocab or stem(w) in q.vocab or w in STOPWORDS
+        w = t.lower().strip(".,;:'\"’").replace("’", "'").removesuffix("'s")
+        return w in q.vocab or stem(w) in q.vocab or (t.islower() and w in STOPWORDS)
     while toks and inq(toks[0]):
         toks.pop(0)
     while toks and inq(toks[-1]):
@@ -253,10 +262,12 @@ def gather(q: QuestionInfo, ranked: Sequence[Candidate], passages: Sequence[Pass
     all_spans = (spans_fn or (lambda ts: spans_many(ts, extractor)))(texts)
     found: dict[str, AnswerCandidate] = {}
     for idx, spans in enumerate(all_spans):
+        if q.plural:
+            spans = spans + _pairs(texts[idx], spans)
         in_title = idx >= len(sents)
         sent, rank = (sents[idx], idx) if not in_title else titles[idx - len(sents)]
         for sp in spans:
-            for text in {_clean(sp.text, sp.label), _trim_question_words(_clean(sp.text, sp.label), q)}:
+            for text, label in _variants(sp, q):
                 if not text or len(text) > 80 or len(text.split()) > 8:
                     continue
                 if _in_question(text, q) >= 1.0:
@@ -266,21 +277,70 @@ def gather(q: QuestionInfo, ranked: Sequence[Candidate], passages: Sequence[Pass
                     continue
                 cand = found.get(key)
                 if cand is None:
-                    cand = found[key] = AnswerCandidate(text, key, sp.label)
-                elif _label_rank(sp.label) > _label_rank(cand.label):
-                    cand.label = sp.label
+                    cand = found[key] = AnswerCandidate(text, key, label)
+                elif _label_rank(label) > _label_rank(cand.label):
+                    cand.label = label
                 cand.mentions.append(Mention(sent, rank, sp, in_title))
+    _credit_full_names(found)
     return list(found.values())
 
 
+def _pairs(text: str, spans: Sequence[Span]) -> list[Span]:
+    """'A and B' / 'A & B' spans from two names of one kind joined in the text."""
+    names = sorted((s for s in spans if s.label in {"PERSON", "ORG", "GPE", "LOC", "NAME", "NORP"}), key=lambda s: s.start)
+    out = []
+    for a, b in zip(names, names[1:]):
+        if re.fullmatch(r"\s*(?:and|&)\s*", text[a.end:b.start]):
+            out.append(Span(a.start, b.end, text[a.start:b.end], "PAIR"))
+    return out
+
+
+def _variants(sp: Span, q: QuestionInfo) -> list[tuple[str, str]]:
+    """The phrase as written, without the question's own words at its edges, and typed rewrites of it."""
+    text = _clean(sp.text, sp.label)
+    out = [(text, sp.label)]
+    trimmed = _trim_question_words(text, q)
+    if trimmed != text:
+        out.append((trimmed, sp.label))
+    m = re.match(r"^(?:[a-z][\w\-]*\s+)+(?=[A-Z])", text)
+    if m and sp.label in {"NP", "NAME"}:  # 'beloved Pumpkin Spice Latte' -> 'Pumpkin Spice Latte'
+        out.append((text[m.end():], "NAME"))
+    if q.type in {"country", "place"}:
+        for part in (text, " ".join(text.split()[:2]), text.split()[0] if text else ""):
+            country = country_of(part)
+            if country:
+                out.append((country, "GPE"))
+                break
+    return out
+
+
+def _credit_full_names(found: dict[str, AnswerCandidate]) -> None:
+    """'Serena' and 'Williams' mentions also count for 'Serena Williams' (names are shortened after first use)."""
+    names = [c for c in found.values() if c.text[:1].isupper() and not any(ch.isdigit() for ch in c.key)]
+    by_token: dict[str, list[AnswerCandidate]] = {}
+    for c in names:
+        for t in set(c.key.split()):
+            by_token.setdefault(t, []).append(c)
+    for short in names:
+        toks = short.key.split()
+        if len(toks) != 1 or len(toks[0]) < 3 or toks[0] in STOPWORDS:
+            continue
+        for full in by_token.get(toks[0], []):
+            if full is not short and len(full.key.split()) in (2, 3):
+                full.mentions.extend(Mention(m.sentence, m.rank, m.span, m.in_title) for m in short.mentions)
+
+
 def _label_rank(label: str) -> int:
-    return 0 if label in {"NP", "NAME"} else 1
+    return 0 if label in {"NP", "NAME"} else 2 if label == "PAIR" else 1
 
 
 # -- features ----------------------------------------------------------------------------------------
 
 def type_fit(qtype: str, label: str, text: str, unit: str = "") -> float:
     """How well a span of this label fits the expected answer type (0..1)."""
+    if label == "PAIR":
+        parts = re.split(r"\s+(?:and|&)\s+", text)
+        return min(type_fit(qtype, "GPE" if place_kind(p) else "NAME", p, unit) for p in parts)
     kind = place_kind(text)
     low = text.lower()
     has_digit = any(ch.isdigit() for ch in text)
@@ -381,13 +441,14 @@ def featurize(q: QuestionInfo, cands: list[AnswerCandidate], passages: Sequence[
         f["len1"] = 1.0 if n == 1 else 0.0
         f["len"] = min(n, 6) / 6.0
         f["cap"] = 1.0 if c.text[:1].isupper() else 0.0
+        f["pair"] = 1.0 if c.label == "PAIR" else 0.0
         f["type_best"] = f["type"] * f["best"]
         f["type_near"] = f["type"] * f["near"]
         c.features = f
 
 
 FEATURES = ("type", "best", "rank", "near", "head", "unit", "recent", "prank", "sum", "articles", "mentions", "title",
-            "qover", "len1", "len", "cap", "type_best", "type_near")
+            "qover", "len1", "len", "cap", "type_best", "type_near", "pair")
 
 # Fit by `python -m eval.tune_reader fit` on the 8 DEV weeks (week-held-out figures in its report).
 WEIGHTS: dict[str, float] = {

@@ -40,6 +40,27 @@ missouri montana nebraska nevada ohio oklahoma oregon pennsylvania tennessee tex
 wisconsin wyoming""".split()) | {"new hampshire", "new jersey", "new mexico", "new york", "north carolina",
                                  "north dakota", "rhode island", "south carolina", "south dakota", "west virginia"}
 
+# Demonyms, so that 'North Korean officials' answers 'which country' as North Korea.
+DEMONYMS = {
+    "american": "United States", "british": "United Kingdom", "english": "England", "scottish": "Scotland",
+    "welsh": "Wales", "irish": "Ireland", "french": "France", "german": "Germany", "italian": "Italy",
+    "spanish": "Spain", "portuguese": "Portugal", "dutch": "Netherlands", "belgian": "Belgium", "swiss": "Switzerland",
+    "austrian": "Austria", "swedish": "Sweden", "norwegian": "Norway", "danish": "Denmark", "finnish": "Finland",
+    "polish": "Poland", "czech": "Czech Republic", "hungarian": "Hungary", "romanian": "Romania", "greek": "Greece",
+    "turkish": "Turkey", "russian": "Russia", "russians": "Russia", "ukrainian": "Ukraine", "ukrainians": "Ukraine",
+    "belarusian": "Belarus", "moldovan": "Moldova", "georgian": "Georgia", "armenian": "Armenia",
+    "chinese": "China", "japanese": "Japan", "korean": "South Korea", "south korean": "South Korea",
+    "north korean": "North Korea", "indian": "India", "pakistani": "Pakistan", "afghan": "Afghanistan",
+    "iranian": "Iran", "iraqi": "Iraq", "syrian": "Syria", "israeli": "Israel", "palestinian": "Palestine",
+    "saudi": "Saudi Arabia", "egyptian": "Egypt", "nigerian": "Nigeria", "kenyan": "Kenya", "ghanaian": "Ghana",
+    "ethiopian": "Ethiopia", "south african": "South Africa", "mexican": "Mexico", "canadian": "Canada",
+    "brazilian": "Brazil", "argentine": "Argentina", "argentinian": "Argentina", "colombian": "Colombia",
+    "chilean": "Chile", "peruvian": "Peru", "venezuelan": "Venezuela", "cuban": "Cuba", "australian": "Australia",
+    "new zealander": "New Zealand", "filipino": "Philippines", "indonesian": "Indonesia", "thai": "Thailand",
+    "vietnamese": "Vietnam", "sri lankan": "Sri Lanka", "qatari": "Qatar", "emirati": "United Arab Emirates",
+    "moroccan": "Morocco", "croatian": "Croatia", "serbian": "Serbia", "estonian": "Estonia", "latvian": "Latvia",
+    "lithuanian": "Lithuania", "taiwanese": "Taiwan", "mongolian": "Mongolia", "salvadoran": "El Salvador",
+}
 UNITS = {
     "time": "seconds second minutes minute hours hour days day weeks week months month years year decades decade".split(),
     "length": "miles mile feet foot inches inch meters metres meter metre kilometers kilometres km yards yard".split(),
@@ -162,6 +183,12 @@ def regex_spans(text: str) -> list[Span]:
 _NLP = None
 _NLP_LOCK = threading.Lock()
 _SPACY_LABELS = {"WORK_OF_ART": "WORK", "CARDINAL": "NUMBER", "ORDINAL": "ORDINAL"}
+
+
+def country_of(text: str) -> str | None:
+    """The country a demonym names ('North Korean' -> 'North Korea'), or None."""
+    low = text.lower().replace("’", "'").strip()
+    return DEMONYMS.get(low) or DEMONYMS.get(low.rstrip("s"))
 
 
 def spacy_available() -> bool:
