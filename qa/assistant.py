@@ -19,7 +19,7 @@ from .errors import ConfigError
 from .evidence import Candidate, idf_from_counts, missing_names, select_evidence
 from .generate import Generator, Prompts, make_generator
 from .ingest import IngestReport, ingest
-from .reader import choose, short_from_text
+from .reader import choose, short_answer, short_from_text
 from .retrieve import Retriever, SearchRequest
 from .store import Store
 from .types import Answer, Evidence, Passage
@@ -189,7 +189,7 @@ class Assistant:
         base = dict(question=question, query=query, passages=passages, as_of=req.as_of.isoformat() if req.as_of else None)
 
         if choices:
-            result = choose(query, choices, ranked)
+            result = choose(query, choices, ranked, passages, base["as_of"], self.idf)
             answer = self._choice_answer(result, choices, evidence, ranked, passages, base)
             answer.timings = self._finish(timings, t0)
             yield StreamEvent("answer", answer=answer)
@@ -228,7 +228,8 @@ class Assistant:
                 passages[e.passage_index] is p for e in evidence if e.n in numbering))
             if dates:
                 text = f"As of {dates[-1]}, {text[:1].lower() + text[1:] if not text[:2].isupper() else text}"
-        answer = Answer(text=text, short=short_from_text(kept[0].text), citations=cite.build_citations(numbering, evidence, passages),
+        short = short_answer(query, ranked, passages, base["as_of"], self.idf)  # reader: typed phrase + its sentence
+        answer = Answer(text=text, short=short.text if short else short_from_text(kept[0].text), citations=cite.build_citations(numbering, evidence, passages),
                         mode=mode, tokens=tokens, dropped=[f"{c.text} ({c.why})" for c in dropped], **base)
         answer.timings = self._finish(timings, t0)
         yield StreamEvent("answer", answer=answer)
