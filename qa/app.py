@@ -1,0 +1,350 @@
+"""The browser chat: a thin Gradio shell over `Assistant`. `build_app` builds it, `launch` serves it on 127.0.0.1.
+
+Everything shown comes from the Assistant (answers, citations, stats, ingest reports); this module only renders
+it. Article text is HTML-escaped before it reaches the page, and any failure becomes one readable line.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import html
+import logging
+import re
+import shutil
+import tempfile
+import unicodedata
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .corpus import SUPPORTED
+from .errors import QAError
+
+if TYPE_CHECKING:
+    import gradio
+
+    from .assistant import Assistant
+    from .types import Answer, Citation
+
+log = logging.getLogger(__name__)
+
+EXAMPLES = (
+    "What did Ren say about chips?",
+    "What does Ren hope to buy from American companies?",
+    "Which smartphone brand did Huawei sell in November?",
+)
+MAX_UPLOAD_MB = 20
+MAX_UPLOAD_FILES = 20
+# Several tabs may ask at once: retrieval and evidence selection overlap, and the generator's own lock
+# serializes the LLM. Indexing runs one upload at a time (the Assistant's write lock would queue them anyway).
+ASK_CONCURRENCY = 4
+QUEUE_SIZE = 64
+_LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+_MD_INLINE = re.compile(r"([\\`*_\[\]|~])")
+_MD_LINE_START = re.compile(r"^(\s*)(#|[+-](?=\s)|\d+(?=[.)]\s))", re.M)
+_MARKER = re.compile(r"\\\[(\d+)\\\]")
+
+CSS = """
+.qa-src { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 12px; margin: 0 0 10px 0; }
+.qa-src:target { outline: 2px solid var(--color-accent); }
+.qa-src-head { font-weight: 600; }
+.qa-src-meta { font-size: 0.85em; opacity: 0.8; margin: 2px 0 6px 0; }
+.qa-passage { font-size: 0.92em; line-height: 1.45; white-space: pre-wrap; margin: 0; }
+.qa-passage mark { background: #fde68a; color: inherit; padding: 0 2px; border-radius: 3px; }
+.qa-error { color: #b91c1c; font-weight: 600; }
+.qa-note { font-size: 0.85em; opacity: 0.75; }
+.qa-stats td { padding: 1px 10px 1px 0; }
+"""
+
+
+# -- rendering (pure functions: unit-tested without a browser) --------------------------------------
+
+def md_escape(text: str) -> str:
+    """Text shown inside a chat bubble as-is: HTML-escaped, Markdown punctuation backslash-escaped."""
+    text = _MD_INLINE.sub(r"\\\1", html.escape(text, quote=False))
+    # Headings, list bullets and "2019. ..." numbered lists only form at the start of a line.
+    return _MD_LINE_START.sub(lambda m: m.group(1) + ("\\" + m.group(2) if not m.group(2)[0].isdigit() else m.group(2) + "\\"), text)
+
+
+def error_line(exc: BaseException) -> str:
+    """The one line a user sees for a failure; anything that is not a QAError is logged with its traceback."""
+    if isinstance(exc, QAError):
+        return " ".join(str(exc).split()) or type(exc).__name__
+    log.exception("unexpected error in the web UI")
+    return f"something went wrong ({type(exc).__name__}); the server log has the details"
+
+
+def render_answer(answer: Answer) -> str:
+    """The chat bubble of a finished answer: text with [n] markers linked to their sources."""
+    text = md_escape(answer.text)
+    if answer.abstained:
+        why = f" ({md_escape(answer.dropped[0])})" if answer.dropped else ""
+        return f"{text}\n\n<span class='qa-note'>Not in the indexed articles{why}.</span>"
+    text = _MARKER.sub(lambda m: f"<a href='#qa-src-{m.group(1)}'>[{m.group(1)}]</a>", text)
+    seconds = answer.timings.get("total")
+    took = f" · {seconds:.1f} s" if seconds is not None else ""
+    searched = f" · searched for: {md_escape(answer.query)}" if answer.query and answer.query != answer.question else ""
+    return f"{text}\n\n<span class='qa-note'>{md_escape(answer.mode)} answer{took}{searched}</span>"
+
+
+def highlight(citation: Citation) -> str:
+    """The citation's passage as HTML with the cited sentence in <mark> (offsets are into the article)."""
+    passage = citation.passage_text or ""
+    i, j = citation.start - citation.passage_start, citation.end - citation.passage_start
+    if not (0 <= i < j <= len(passage)) or _squash(passage[i:j]) != _squash(citation.sentence):
+        # Offsets that do not land on the sentence fall back to a text search, then to the sentence alone.
+        i = passage.find(citation.sentence) if citation.sentence else -1
+        if i < 0:
+            return f"<mark>{html.escape(citation.sentence)}</mark>"
+        j = i + len(citation.sentence)
+    return f"{html.escape(passage[:i])}<mark>{html.escape(passage[i:j])}</mark>{html.escape(passage[j:])}"
+
+
+def render_sources(answer: Answer) -> str:
+    """The sources panel for one answer: title, source, date, link and the passage with the sentence marked."""
+    head = f"<p class='qa-note'>Sources for: <b>{html.escape(answer.question)}</b></p>"
+    if answer.abstained or not answer.citations:
+        return head + "<p>No sources: the answer is not in the indexed articles.</p>"
+    cards = []
+    for c in answer.citations:
+        meta = [html.escape(c.source or "unknown source"), html.escape(c.published or "undated")]
+        if re.match(r"https?://", c.url or "", re.I):  # never a javascript: or file: link from article metadata
+            meta.append(f"<a href='{html.escape(c.url, quote=True)}' target='_blank' rel='noopener noreferrer'>link</a>")
+        cards.append(
+            f"<div class='qa-src' id='qa-src-{c.n}'>"
+            f"<div class='qa-src-head'>[{c.n}] {html.escape(c.title or c.article_id)}</div>"
+            f"<div class='qa-src-meta'>{' · '.join(meta)}</div>"
+            f"<blockquote class='qa-passage'>{highlight(c)}</blockquote></div>"
+        )
+    return head + "".join(cards)
+
+
+def render_stats(assistant: Assistant) -> str:
+    """The index status panel: articles, chunks, date range, models."""
+    try:
+        s = assistant.stats()
+    except Exception as exc:  # noqa: BLE001 - shown as one line
+        return f"<p class='qa-error'>{html.escape(error_line(exc))}</p>"
+    dates = f"{s.date_from} to {s.date_to}" if s.date_from else "no dated articles"
+    if s.undated:
+        dates += f" ({s.undated} undated)"
+    rows = [("Articles", f"{s.articles:,}"), ("Chunks", f"{s.chunks:,}"), ("Dates", dates),
+            ("Embedding", s.embedding), ("LLM", _llm_name(assistant)), ("Index", s.path)]
+    body = "".join(f"<tr><td>{k}</td><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
+    return f"<table class='qa-stats'>{body}</table>"
+
+
+def _llm_name(assistant: Assistant) -> str:
+    if not assistant.settings.llm.enabled:
+        return "off (extractive answers)"
+    try:
+        gen = assistant.generator  # cheap: the GGUF file loads on the first question
+    except Exception as exc:  # noqa: BLE001 - shown as one line
+        return f"unavailable: {error_line(exc)}"
+    return str(getattr(gen, "name", type(gen).__name__))
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+# -- uploads ---------------------------------------------------------------------------------------
+
+def upload_extension(name: str) -> str | None:
+    """The supported extension a file name ends with (longest match, lower case), else None."""
+    lower = name.lower()
+    return max((ext for ext in SUPPORTED if lower.endswith(ext)), key=len, default=None)
+
+
+def safe_name(name: str) -> str:
+    """A file name built from an uploaded name that can never act as a path: [A-Za-z0-9_-] plus its extension."""
+    base = re.split(r"[\\/]", name)[-1]
+    ext = upload_extension(base) or ""
+    stem = base[: len(base) - len(ext)] if ext else base
+    stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-_")[:80] or "upload"
+    return stem + ext
+
+
+def stage_uploads(files: Sequence[Any], folder: Path, max_mb: float = MAX_UPLOAD_MB,
+                  max_files: int = MAX_UPLOAD_FILES) -> tuple[list[Path], list[str]]:
+    """Copy accepted uploads into ``folder`` under sanitized names; returns the copies and one line per refusal."""
+    saved: list[Path] = []
+    problems: list[str] = []
+    if len(files) > max_files:
+        problems.append(f"{len(files)} files: at most {max_files} per upload, the rest were left out")
+    for item in files[:max_files]:
+        src = Path(getattr(item, "name", item))  # a path in Gradio's upload cache (Gradio checks that)
+        shown = _display_name(src.name)
+        if upload_extension(src.name) is None:
+            problems.append(f"{shown}: unsupported file type (use one of {', '.join(SUPPORTED)})")
+            continue
+        if src.is_symlink() or not src.is_file():
+            problems.append(f"{shown}: not a regular file")
+            continue
+        size = src.stat().st_size
+        if size == 0:
+            problems.append(f"{shown}: empty file")
+            continue
+        if size > max_mb * 1_000_000:
+            problems.append(f"{shown}: {size / 1e6:.1f} MB is over the {max_mb:g} MB upload limit")
+            continue
+        data = src.read_bytes()
+        # One folder per content: the same file uploaded twice lands at the same path (same article id, no-op).
+        dest = folder / hashlib.sha1(data).hexdigest()[:16] / safe_name(src.name)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(data)
+        saved.append(dest)
+    return saved, problems
+
+
+def _display_name(name: str) -> str:
+    """An uploaded name for messages only (escaped when shown): last component, printable, at most 100 chars."""
+    base = re.split(r"[\\/]", name)[-1]
+    return "".join(ch for ch in base if ch.isprintable())[:100] or "upload"
+
+
+def _shown_origin(origin: str, folder: Path) -> str:
+    """An ingest origin (path, path:line or path#entry) without the temporary folder part."""
+    prefix = str(folder) + "/"
+    rest = origin[len(prefix):] if origin.startswith(prefix) else Path(origin).name
+    return rest.split("/", 1)[-1]
+
+
+# -- the app ---------------------------------------------------------------------------------------
+
+def build_app(assistant: Assistant) -> gradio.Blocks:
+    """The chat UI for one Assistant (nothing is served until `launch`)."""
+    import gradio as gr
+
+    upload_root = Path(tempfile.mkdtemp(prefix="qa-uploads-"))
+    atexit.register(shutil.rmtree, upload_root, True)
+    default_k = assistant.settings.retrieval.top_k
+
+    def respond(question: str, chat: list, turns: list, sources: dict, as_of: str, date_from: str, date_to: str,
+                top_k: float) -> Iterator[tuple]:
+        question = (question or "").strip()
+        chat, turns, sources = list(chat or []), list(turns or []), dict(sources or {})
+        if not question:
+            yield question, chat, turns, sources, gr.skip(), "<p class='qa-error'>Type a question first.</p>"
+            return
+        chat += [{"role": "user", "content": md_escape(question)},
+                 {"role": "assistant", "content": "_Searching the indexed articles…_"}]
+        yield "", chat, turns, sources, gr.skip(), ""
+        answer, draft = None, ""
+        try:
+            for event in assistant.stream(question, history=turns, as_of=as_of or None, date_from=date_from or None,
+                                          date_to=date_to or None, top_k=int(top_k) if top_k else None):
+                if event.kind == "status":
+                    chat[-1] = {"role": "assistant", "content": f"_{md_escape(event.text)}…_"}
+                elif event.kind == "token":
+                    draft += event.text
+                    chat[-1] = {"role": "assistant", "content": f"_{md_escape(draft)}_ ▍"}
+                elif event.kind == "answer":
+                    answer = event.answer
+                    continue
+                yield "", chat, turns, sources, gr.skip(), ""
+        except Exception as exc:  # noqa: BLE001 - every failure becomes one line, never a traceback
+            line = error_line(exc)
+            chat[-1] = {"role": "assistant", "content": f"**Error:** {md_escape(line)}"}
+            yield "", chat, turns, sources, gr.skip(), f"<p class='qa-error'>{html.escape(line)}</p>"
+            return
+        if answer is None:  # the Assistant always ends with an answer event; say so rather than hang
+            yield "", chat, turns, sources, gr.skip(), "<p class='qa-error'>no answer came back</p>"
+            return
+        panel = render_sources(answer)
+        chat[-1] = {"role": "assistant", "content": render_answer(answer)}
+        sources[str(len(chat) - 1)] = panel
+        yield "", chat, [*turns, question], sources, panel, ""
+
+    def show_sources(sources: dict, evt: gr.SelectData) -> Any:
+        index = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+        panel = (sources or {}).get(str(index))
+        return panel if panel else gr.skip()
+
+    # Gradio finds the event-data argument by its annotation, which `from __future__ import annotations` turns
+    # into a string naming the local `gr`: hand it the class itself.
+    show_sources.__annotations__["evt"] = gr.SelectData
+
+    def add_files(files: list | None, progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple[str, str]:  # noqa: B008
+        if not files:
+            return "<p class='qa-error'>Choose one or more files first.</p>", gr.skip()
+        progress(0, desc="checking files")
+        folder = Path(tempfile.mkdtemp(dir=upload_root))
+        lines, problems = [], []
+        try:
+            saved, problems = stage_uploads(files, folder)
+            if saved:
+                report = assistant.index([folder], progress=True)  # tqdm bar → the browser's progress bar
+                lines.append(html.escape(report.summary()))
+                problems += [f"{_shown_origin(s.origin, folder)}: {s.reason}" for s in report.skipped]
+        except Exception as exc:  # noqa: BLE001 - one line
+            problems.append(error_line(exc))
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)  # the text now lives in the index
+        lines += [f"<span class='qa-error'>{html.escape(p)}</span>" for p in problems]
+        return "<br>".join(lines), render_stats(assistant)
+
+    def clear() -> tuple:
+        return [], [], {}, "", "", ""
+
+    with gr.Blocks(title="News QA", analytics_enabled=False, delete_cache=(3600, 3600)) as app:
+        turns = gr.State([])  # earlier questions of this tab, for follow-ups
+        sources = gr.State({})  # chat message index → its sources panel
+        gr.Markdown("## News QA\nAsk about the indexed articles. Answers cite the sentences they come from.")
+        with gr.Row():
+            with gr.Column(scale=3):
+                chat = gr.Chatbot(label="Chat", elem_id="qa-chat", height=460, feedback_options=None,
+                                  buttons=["copy"], latex_delimiters=[])  # article text with $ is not LaTeX
+                with gr.Row():
+                    box = gr.Textbox(placeholder="Ask a question…", show_label=False, elem_id="qa-question",
+                                     scale=5, max_length=2000, autofocus=True)
+                    send = gr.Button("Ask", variant="primary", elem_id="qa-send", scale=1)
+                    reset = gr.Button("Clear", elem_id="qa-clear", scale=1)
+                error = gr.HTML("", elem_id="qa-error")
+                gr.Examples([[q] for q in EXAMPLES], inputs=[box], label="Examples")
+                gr.Markdown("### Sources")
+                panel = gr.HTML("<p class='qa-note'>The sources of an answer show here; click an answer to see "
+                                "its sources again.</p>", elem_id="qa-sources")
+            with gr.Column(scale=2):
+                with gr.Accordion("Dates and passages", open=True):
+                    as_of = gr.Textbox(label="As of (YYYY-MM-DD)", placeholder="latest", elem_id="qa-as-of")
+                    with gr.Row():
+                        date_from = gr.Textbox(label="From", placeholder="YYYY-MM-DD", elem_id="qa-from")
+                        date_to = gr.Textbox(label="To", placeholder="YYYY-MM-DD", elem_id="qa-to")
+                    top_k = gr.Slider(1, 20, value=default_k, step=1, label="Passages to read", elem_id="qa-top-k")
+                with gr.Accordion("Add articles", open=True):
+                    files = gr.File(label=f"Files ({', '.join(SUPPORTED)}; up to {MAX_UPLOAD_MB} MB each)",
+                                    file_count="multiple", file_types=[*SUPPORTED, ".gz"], elem_id="qa-upload")
+                    add = gr.Button("Add to index", elem_id="qa-add")
+                    added = gr.HTML("", elem_id="qa-upload-result")
+                with gr.Accordion("Index", open=True):
+                    stats = gr.HTML(render_stats(assistant), elem_id="qa-status")
+                    refresh = gr.Button("Refresh", size="sm", elem_id="qa-refresh")
+
+        ask_io = dict(fn=respond, inputs=[box, chat, turns, sources, as_of, date_from, date_to, top_k],
+                      outputs=[box, chat, turns, sources, panel, error], concurrency_limit=ASK_CONCURRENCY,
+                      concurrency_id="ask", show_progress_on=[chat])
+        send.click(api_name="ask", **ask_io)
+        box.submit(api_visibility="private", **ask_io)
+        chat.select(show_sources, inputs=[sources], outputs=[panel], api_visibility="private")
+        reset.click(clear, outputs=[chat, turns, sources, panel, error, box], api_visibility="private")
+        add.click(add_files, inputs=[files], outputs=[added, stats], concurrency_limit=1, api_name="add_files")
+        refresh.click(lambda: render_stats(assistant), outputs=[stats], api_name="stats")
+    app.queue(max_size=QUEUE_SIZE, default_concurrency_limit=ASK_CONCURRENCY)
+    return app
+
+
+def launch_options(host: str = "127.0.0.1", port: int = 7860) -> dict[str, Any]:
+    """The keyword arguments `launch` passes to Gradio: local only, no share link, upload size limit."""
+    return dict(server_name=host, server_port=port, share=False, inbrowser=False, show_error=False,
+                max_file_size=f"{MAX_UPLOAD_MB}mb", ssr_mode=False, mcp_server=False, css=CSS,
+                footer_links=["api"])
+
+
+def launch(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860) -> None:
+    """Serve the chat at http://host:port (127.0.0.1 by default, never a public share link); blocks."""
+    if host not in _LOCAL_HOSTS:
+        log.warning("serving on %s: anyone who can reach this machine can ask questions and add articles", host)
+    build_app(assistant).launch(**launch_options(host, port))
