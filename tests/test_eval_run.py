@@ -14,6 +14,7 @@ import pytest
 from eval.run import CHART, QUESTIONS, REPORT, RUN, SUMMARY, read_records, run_eval, scores
 from qa import Assistant
 from qa.cli import main
+from qa.config import Settings
 from qa.errors import ConfigError
 from qa.generate import ScriptedGenerator
 
@@ -61,7 +62,8 @@ def data(tmp_path: Path) -> Path:
 
 def fake_assistant(index: Path, replies=REPLIES) -> tuple[Assistant, ScriptedGenerator]:
     gen = ScriptedGenerator(list(replies))
-    return Assistant.open(index, create=True, generator=gen, **{"embedding.backend": "hash"}), gen
+    settings = Settings.load(env={}, **{"embedding.backend": "hash"})  # no QA_* variables from the environment
+    return Assistant.open(index, settings=settings, create=True, generator=gen), gen
 
 
 def run(data: Path, out: str, index: str = "idx", **kw):
