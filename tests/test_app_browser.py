@@ -43,9 +43,15 @@ def test_chat_answers_with_cited_sentence_and_follow_up(ui):
     ARTIFACTS.mkdir(exist_ok=True)
     with chromium_page() as page:
         page.goto(url)
+        # Remember whether the model's raw tokens ever showed (the draft ends in a cursor) before the answer.
+        page.evaluate("""() => { window.sawDraft = false; new MutationObserver(() => {
+            if ((document.querySelector('#qa-chat')?.innerText || '').includes('\u258d')) window.sawDraft = true;
+        }).observe(document.body, {subtree: true, childList: true, characterData: true}); }""")
         t0 = time.perf_counter()
         answer = ask_in_page(page, "What did Ren say about chips?")
         first_s = time.perf_counter() - t0
+        assert page.evaluate("window.sawDraft"), "the answer did not stream"
+        assert "\u258d" not in answer  # the verified answer replaced the draft
         assert "chip" in answer.lower(), answer
         assert re.search(r"\b(not|never|n't)\b[^.]*\binvest", answer, re.I), answer
         sources = page.locator("#qa-sources").inner_text()

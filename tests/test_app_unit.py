@@ -127,8 +127,8 @@ def test_error_line_is_one_line_and_logs_unexpected_errors(caplog):
     assert "boom" in caplog.text  # the details go to the server log
 
 
-def test_app_api_answers_and_shows_errors_as_one_line(fake_assistant):
-    """The /ask endpoint with a hash embedder and a scripted model: answer, bad date, empty question."""
+def test_app_api_answers_and_shows_errors_as_one_line(fake_assistant, tmp_path):
+    """The app's API with a hash embedder and a scripted model: answer, bad date, empty question, uploads."""
     pytest.importorskip("gradio_client")
     from gradio_client import Client
 
@@ -151,6 +151,20 @@ def test_app_api_answers_and_shows_errors_as_one_line(fake_assistant):
         assert chat == [] and "Type a question" in error
         stats = client.predict(api_name="/stats")
         assert "<td>Articles</td><td>1</td>" in stats and "scripted" in stats
+
+        # Uploads: Gradio refuses a type `qa index` cannot read; a file the loader rejects is one line.
+        from gradio_client import handle_file
+
+        (tmp_path / "tool.exe").write_bytes(b"MZ\x00")
+        with pytest.raises(Exception, match="Invalid file type"):
+            client.predict([handle_file(str(tmp_path / "tool.exe"))], api_name="/add_files")
+        (tmp_path / "blob.txt").write_bytes(b"abc\x00def")
+        (tmp_path / "ferry.txt").write_text("Lakeview news\n\nLakeview opened a ferry terminal in May, the mayor said.")
+        result, stats = client.predict([handle_file(str(tmp_path / n)) for n in ("blob.txt", "ferry.txt")],
+                                       api_name="/add_files")
+        assert "1 added" in result and "blob.txt: binary file (contains NUL bytes), not text" in result
+        assert str(tmp_path) not in result  # no server path leaks into the message
+        assert "<td>Articles</td><td>2</td>" in stats
     finally:
         app.close()
 
