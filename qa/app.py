@@ -64,7 +64,12 @@ def md_escape(text: str) -> str:
     """Text shown inside a chat bubble as-is: HTML-escaped, Markdown punctuation backslash-escaped."""
     text = _MD_INLINE.sub(r"\\\1", html.escape(text, quote=False))
     # Headings, list bullets and "2019. ..." numbered lists only form at the start of a line.
-    return _MD_LINE_START.sub(lambda m: m.group(1) + ("\\" + m.group(2) if not m.group(2)[0].isdigit() else m.group(2) + "\\"), text)
+    return _MD_LINE_START.sub(_escape_line_start, text)
+
+
+def _escape_line_start(m: re.Match) -> str:
+    indent, mark = m.group(1), m.group(2)
+    return indent + (mark + "\\" if mark[0].isdigit() else "\\" + mark)  # "2019\." and "\#", "\-"
 
 
 def error_line(exc: BaseException) -> str:
@@ -84,7 +89,8 @@ def render_answer(answer: Answer) -> str:
     text = _MARKER.sub(lambda m: f"<a href='#qa-src-{m.group(1)}'>[{m.group(1)}]</a>", text)
     seconds = answer.timings.get("total")
     took = f" · {seconds:.1f} s" if seconds is not None else ""
-    searched = f" · searched for: {md_escape(answer.query)}" if answer.query and answer.query != answer.question else ""
+    rewritten = answer.query and answer.query != answer.question
+    searched = f" · searched for: {md_escape(answer.query)}" if rewritten else ""
     return f"{text}\n\n<span class='qa-note'>{md_escape(answer.mode)} answer{took}{searched}</span>"
 
 
@@ -110,7 +116,8 @@ def render_sources(answer: Answer) -> str:
     for c in answer.citations:
         meta = [html.escape(c.source or "unknown source"), html.escape(c.published or "undated")]
         if re.match(r"https?://", c.url or "", re.I):  # never a javascript: or file: link from article metadata
-            meta.append(f"<a href='{html.escape(c.url, quote=True)}' target='_blank' rel='noopener noreferrer'>link</a>")
+            href = html.escape(c.url, quote=True)
+            meta.append(f"<a href='{href}' target='_blank' rel='noopener noreferrer'>link</a>")
         cards.append(
             f"<div class='qa-src' id='qa-src-{c.n}'>"
             f"<div class='qa-src-head'>[{c.n}] {html.escape(c.title or c.article_id)}</div>"
@@ -267,7 +274,8 @@ def build_app(assistant: Assistant) -> gradio.Blocks:
     # into a string naming the local `gr`: hand it the class itself.
     show_sources.__annotations__["evt"] = gr.SelectData
 
-    def add_files(files: list | None, progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple[str, str]:  # noqa: B008
+    def add_files(files: list | None,
+                  progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple[str, str]:  # noqa: B008
         if not files:
             return "<p class='qa-error'>Choose one or more files first.</p>", gr.skip()
         progress(0, desc="checking files")

@@ -40,7 +40,8 @@ def running_ui(index_dir: Path, log_path: Path) -> Iterator[tuple[str, subproces
     """`qa ui --index DIR --port N` in a subprocess, as a user starts it; yields (url, process)."""
     port = free_port()
     qa_bin = Path(sys.executable).with_name("qa")
-    cmd = [str(qa_bin)] if qa_bin.exists() else [sys.executable, "-c", "from qa.cli import main; raise SystemExit(main())"]
+    cmd = [str(qa_bin)] if qa_bin.exists() else [
+        sys.executable, "-c", "from qa.cli import main; raise SystemExit(main())"]
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False")
     log = open(log_path, "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen([*cmd, "ui", "--index", str(index_dir), "--port", str(port)], stdout=log,

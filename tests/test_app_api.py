@@ -42,7 +42,8 @@ def test_four_simultaneous_questions_get_their_own_answers(ui, tmp_path):
     errors: list[str] = []
     start = threading.Barrier(len(QUESTIONS) + 1)
     upload = tmp_path / "harbour.txt"
-    upload.write_text("Harbour news\n\nThe Lakeview harbour will reopen on 3 June after repairs, the port authority said.")
+    upload.write_text("Harbour news\n\nThe Lakeview harbour will reopen on 3 June after repairs, "
+                      "the port authority said.")
 
     def tab(question: str) -> None:
         try:

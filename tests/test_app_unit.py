@@ -17,7 +17,8 @@ PASSAGE = "Intro sentence. <b>Ren</b> said: we will not invest in chip technolog
 
 def citation(**kw) -> Citation:
     start = PASSAGE.index("Ren") - 3 + 1000  # offsets are into the article; the passage starts at 1000
-    base = dict(n=1, article_id="a-1", title="Huawei <script>alert(1)</script>", source="Reuters", url="https://x.org/a",
+    base = dict(n=1, article_id="a-1", title="Huawei <script>alert(1)</script>", source="Reuters",
+                url="https://x.org/a",
                 published="2021-02-09", sentence="<b>Ren</b> said: we will not invest in chip technology.",
                 start=start, end=start + len("<b>Ren</b> said: we will not invest in chip technology."),
                 passage_text=PASSAGE, passage_start=1000)
