@@ -42,8 +42,10 @@ def answer_metrics(gold: GoldQuestion, answer: Answer) -> dict[str, Any]:
             m["em"], m["f1"] = em_f1(answer.short or "", gold.answers)
             m["contains_gold"] = float(contains_gold(text, gold.answers))
             m["cited_gold"] = float(any(contains_gold(c.sentence, gold.answers) for c in answer.citations))
+            m["passages_gold"] = float(any(contains_gold(f"{p.title} {p.text}", gold.answers) for p in answer.passages))
+            m["failure"] = failure_kind(m)
         else:
-            m["em"] = m["f1"] = m["contains_gold"] = m["cited_gold"] = None
+            m["em"] = m["f1"] = m["contains_gold"] = m["cited_gold"] = m["passages_gold"] = m["failure"] = None
     else:
         m["seed_correct"] = float(seed_correct(gold, answer))
         if gold.answerable and gold.support:
@@ -51,6 +53,25 @@ def answer_metrics(gold: GoldQuestion, answer: Answer) -> dict[str, Any]:
     m.update(citation_metrics(answer))
     m.update(retrieval_metrics(gold.evidence_id, answer.passages))
     return m
+
+
+FAILURES = {
+    "abstained": "abstained",
+    "not_retrieved": "gold text in no retrieved passage",
+    "not_in_answer": "gold text retrieved, not in the answer",
+    "short_wrong": "gold text in the answer, short answer not exact",
+}
+
+
+def failure_kind(m: dict[str, Any]) -> str | None:
+    """Where a free-text RealTimeQA answer that is not an exact match went wrong (None when EM = 1)."""
+    if m["em"] == 1.0:
+        return None
+    if m["abstained"]:
+        return "abstained"
+    if not m["passages_gold"]:
+        return "not_retrieved"
+    return "short_wrong" if m["contains_gold"] else "not_in_answer"
 
 
 def seed_correct(gold: GoldQuestion, answer: Answer) -> bool:
@@ -132,6 +153,7 @@ METRICS: dict[str, tuple[str, Any]] = {
     "f1": ("mean", "f1"),
     "contains_gold": ("mean", "contains_gold"),
     "cited_gold": ("mean", "cited_gold"),
+    "passages_gold": ("mean", "passages_gold"),
     "seed_correct": ("mean", "seed_correct"),
     "cited_support": ("mean", "cited_support"),
     "mc_accuracy": ("mean", "mc_correct"),
@@ -164,6 +186,15 @@ def aggregate(metric_rows: Iterable[dict[str, Any]]) -> dict[str, dict[str, floa
             used = [r for r in rows if r.get("answerable") is key and r.get("abstained") is not None]
             out[name] = {"value": sum(bool(r["abstained"]) for r in used) / len(used) if used else None, "n": len(used)}
     return out
+
+
+def failures(metric_rows: Iterable[dict[str, Any]]) -> dict[str, int]:
+    """How many exact-match failures of each kind (see FAILURES)."""
+    counts = dict.fromkeys(FAILURES, 0)
+    for r in metric_rows:
+        if r.get("failure"):
+            counts[r["failure"]] += 1
+    return counts
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:

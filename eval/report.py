@@ -14,6 +14,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "f1": ("F1 (RealTimeQA rule)", "token F1 of Answer.short with the gold choice text"),
     "contains_gold": ("Contains gold", "the normalized gold text appears, as whole tokens, in the answer text"),
     "cited_gold": ("Cited sentence contains gold", "some cited sentence contains the normalized gold text"),
+    "passages_gold": ("Retrieved passages contain gold", "some retrieved passage (title + text) contains the normalized gold text"),
     "seed_correct": ("Seed correctness", "answer contains an answers_any string; unanswerable: abstained"),
     "cited_support": ("Seed cited support", "a cited passage contains a `support` string verbatim"),
     "mc_accuracy": ("Multiple-choice accuracy", "Answer.choice equals gold_choice (no pick = wrong)"),
@@ -80,6 +81,15 @@ def write_markdown(summary: dict[str, Any], path: Path) -> None:
         if summary["n"] < base["questions"]:
             lines += [f"Note: this run covers {summary['n']} of the {base['questions']} questions the baselines were "
                       "scored on; the figures are not directly comparable.", ""]
+    if any(summary["failures"].values()):
+        from .metrics import FAILURES
+
+        lines += ["## Where free-text answers miss the exact match", "",
+                  "| cause | " + " | ".join(cols) + " |", "|---|" + "---|" * len(cols)]
+        for key, label in FAILURES.items():
+            lines.append(f"| {label} | " + " | ".join(str(summary["failures_by_source"][s][key]) for s in sources)
+                         + f" | {summary['failures'][key]} |")
+        lines.append("")
     lines += ["## Latency (seconds per question)", "", "| stage | p50 | p95 | n |", "|---|---|---|---|"]
     for stage, v in summary["latency"].items():
         lines.append(f"| {stage} | {v['p50']:.3f} | {v['p95']:.3f} | {v['n']} |")

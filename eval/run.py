@@ -189,7 +189,7 @@ def evaluate_question(assistant: Any, q: GoldQuestion, choices: bool) -> dict[st
         rec["error"] = f"{type(exc).__name__}: {exc}"
         metrics = {"abstained": False, "answerable": q.answerable}
         if q.format == "rtqa" and q.answers and not M.skipped_for_generation(q.question):
-            metrics.update(em=0.0, f1=0.0, contains_gold=0.0, cited_gold=0.0)
+            metrics.update(em=0.0, f1=0.0, contains_gold=0.0, cited_gold=0.0, passages_gold=None)
         if q.format == "seed":
             metrics["seed_correct"] = 0.0
         if choices and q.choices and q.gold_choice is not None:
@@ -228,6 +228,8 @@ def summarize(records: list[dict[str, Any]], info: dict[str, Any]) -> dict[str, 
         "sources": sources,
         "overall": M.aggregate(r["metrics"] for r in records),
         "by_source": {s: M.aggregate(r["metrics"] for r in records if r["source"] == s) for s in sources},
+        "failures": M.failures(r["metrics"] for r in records),
+        "failures_by_source": {s: M.failures(r["metrics"] for r in records if r["source"] == s) for s in sources},
         "latency": M.latency(r.get("timings") or {} for r in records),
         "latency_choice": M.latency((r.get("choice") or {}).get("timings") or {} for r in records),
         "tokens_per_s": M.tokens_per_second(records),

@@ -70,6 +70,7 @@ def test_answer_metrics_rtqa_by_hand():
     # short [in colombia] vs [colombia]: EM 0, F1 = 2 * 1/2 * 1 / (3/2) = 2/3; gold in text and in the cited sentence
     assert m["em"] == 0.0 and m["f1"] == pytest.approx(2 / 3)
     assert (m["contains_gold"], m["cited_gold"], m["rr"]) == (1.0, 1.0, 0.5)
+    assert (m["passages_gold"], m["failure"]) == (0.0, "not_retrieved")  # the passages' text is 'text'
     skipped = M.answer_metrics(rtqa(question="He coached at all of these schools except:"), answer)
     assert skipped["em"] is None and skipped["contains_gold"] is None
 
@@ -147,3 +148,14 @@ def test_gold_formats_and_errors(tmp_path):
         load_gold(bad)
     with pytest.raises(ConfigError, match="does not exist"):
         load_gold(tmp_path / "missing.jsonl")
+
+
+def test_failure_kinds():
+    base = {"em": 0.0, "abstained": False, "passages_gold": 1.0, "contains_gold": 0.0}
+    assert M.failure_kind({**base, "em": 1.0}) is None
+    assert M.failure_kind({**base, "abstained": True}) == "abstained"
+    assert M.failure_kind({**base, "passages_gold": 0.0}) == "not_retrieved"
+    assert M.failure_kind(base) == "not_in_answer"
+    assert M.failure_kind({**base, "contains_gold": 1.0}) == "short_wrong"
+    rows = [{"failure": "short_wrong"}, {"failure": "short_wrong"}, {"failure": None}, {}]
+    assert M.failures(rows) == {"abstained": 0, "not_retrieved": 0, "not_in_answer": 0, "short_wrong": 2}
