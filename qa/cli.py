@@ -108,11 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = cmd("eval", _eval, "Score the assistant against a gold question set.")
     sp.add_argument("gold", help="gold questions (.jsonl): seed or RealTimeQA format")
-    sp.add_argument("--corpus", nargs="+", metavar="PATH", help="articles to index before asking")
-    sp.add_argument("--limit", type=int)
-    sp.add_argument("--out", metavar="DIR")
+    sp.add_argument("--corpus", nargs="+", metavar="PATH", help="articles to index before asking (skipped when the index holds them all)")
+    sp.add_argument("--limit", type=int, help="only the first N questions")
+    sp.add_argument("--out", metavar="DIR", help="run folder (default eval/runs/<gold name>); re-running resumes it")
     sp.add_argument("--choices", action="store_true", help="also ask with the choices (multiple choice)")
-    index_opt(sp)
+    sp.add_argument("--index", metavar="DIR", help="index folder (default: index/eval-<corpus name> with --corpus, else index/default or $QA_INDEX)")
+    sp.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     model_opt(sp)
 
     sp = cmd("config", _config, "Show every setting with its current value and meaning.")
