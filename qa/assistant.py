@@ -19,6 +19,8 @@ from .errors import ConfigError
 from .evidence import Candidate, idf_from_counts, missing_names, select_evidence
 from .generate import Generator, Prompts, make_generator
 from .ingest import IngestReport, ingest
+from .news.speakers import aliases as news_aliases
+from .news.speakers import focus as news_focus
 from .reader import choose, short_answer, short_from_text
 from .retrieve import Retriever, SearchRequest
 from .store import Store
@@ -93,6 +95,19 @@ class Assistant:
 
     def stats(self):  # noqa: ANN201 - store.Stats
         return self.store.stats()
+
+    # -- speakers and quotes (qa/news) ----------------------------------------------------------
+    def speakers(self, limit: int = 20) -> list[Any]:
+        """The most quoted people with their name variants: [news.speakers.Speaker]."""
+        from .news.speakers import speakers
+
+        return speakers(self.store, limit)
+
+    def quotes(self, name: str, about: str | None = None, limit: int = 10) -> list[Any]:
+        """What ``name`` (any name variant) said, optionally about a topic: [news.speakers.Quote], best first."""
+        from .news.speakers import quotes
+
+        return quotes(self.store, name, about=about, embedder=self.embedder, limit=limit)
 
     # -- search ---------------------------------------------------------------------------------
     def search(self, query: str, k: int | None = None, *, as_of: str | date | None = None,
@@ -180,11 +195,15 @@ class Assistant:
 
         t = time.perf_counter()
         req = self._request(query, as_of, date_from, date_to, top_k=top_k)
+        spoke = news_focus(self.store, query, self.embedder, as_of=req.as_of, date_from=req.date_from, date_to=req.date_to)
+        if spoke:  # "what did X say about Y": X's statements on Y are one more ranked list
+            req.extra.append(spoke.chunks)
         passages = self.retriever.search(req)
         timings["retrieve"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        evidence, ranked = select_evidence(query, passages, self.embedder, self.settings.answer.evidence_sentences, self.idf)
+        evidence, ranked = select_evidence(query, passages, self.embedder, self.settings.answer.evidence_sentences, self.idf,
+                                           boost=spoke.boost if spoke else None)
         timings["evidence"] = time.perf_counter() - t
         base = dict(question=question, query=query, passages=passages, as_of=req.as_of.isoformat() if req.as_of else None)
 
@@ -195,7 +214,7 @@ class Assistant:
             yield StreamEvent("answer", answer=answer)
             return
 
-        reason = self._abstain_reason(query, passages, ranked)
+        reason = self._abstain_reason(query, passages, ranked, known=spoke.name_words if spoke else frozenset())
         if reason:
             answer = Answer(text=cite.SENTINEL, short="", citations=[], abstained=True, mode="abstained",
                             dropped=[reason], **base)
@@ -215,7 +234,8 @@ class Assistant:
                 yield StreamEvent("token", piece)
             timings["generate"] = time.perf_counter() - t
             tokens["completion"] = self.generator.count_tokens("".join(raw)) if raw else 0
-            kept, dropped = cite.verify("".join(raw), used, self.settings.answer, self._similarity)
+            kept, dropped = cite.verify("".join(raw), used, self.settings.answer, self._similarity,
+                                        aliases=news_aliases(self.store) if spoke else None)
         kept = self._on_topic(kept, evidence)
         mode = "generated"
         if not kept:
@@ -238,13 +258,14 @@ class Assistant:
     def _generator_available(self) -> bool:
         return self._generator is not None or self.settings.llm.enabled
 
-    def _abstain_reason(self, query: str, passages: list[Passage], ranked: list[Candidate]) -> str | None:
+    def _abstain_reason(self, query: str, passages: list[Passage], ranked: list[Candidate],
+                        known: frozenset[str] = frozenset()) -> str | None:
         if not passages or not ranked:
             return "no passage retrieved"
         best = ranked[0].relevance
         if best < self.settings.answer.abstain_threshold:
             return f"best evidence relevance {best:.2f} is below the threshold {self.settings.answer.abstain_threshold}"
-        absent = missing_names(query, passages)
+        absent = missing_names(query, passages, ignore=known)  # known: a speaker's name the quotes index resolved
         if absent and len(absent) * 2 >= len(set(_names(query))):
             return f"no retrieved passage mentions {', '.join(absent)}"
         return None

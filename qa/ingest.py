@@ -88,7 +88,7 @@ def ingest(
     seen: dict[str, str] = {}
     bar = _progress(paths, progress)
     batch: list[Article] = []
-    enricher = enricher if enricher is not None else default_enricher()
+    enricher = enricher if enricher is not None else default_enricher(settings)
 
     def flush() -> None:
         if batch:
@@ -140,12 +140,14 @@ def _write(batch: list[Article], store: Store, embedder: Embedder, settings: Set
            enricher: Enricher | None) -> None:
     known = store.known_hashes([a.id for a in batch])
     todo: list[tuple[Article, str, list[Chunk]]] = []
+    unchanged: list[Article] = []
     c = settings.chunking
     t = time.perf_counter()
     for article in batch:
         h = content_hash(article)
         if known.get(article.id) == h:
             report.unchanged += 1
+            unchanged.append(article)
             continue
         if article.published is None:
             article.published = dateline_date(article.text)
@@ -159,6 +161,8 @@ def _write(batch: list[Article], store: Store, embedder: Embedder, settings: Set
             report.added += 1
         todo.append((article, h, chunks))
     report.stages["chunk"] += time.perf_counter() - t
+    if enricher and unchanged:
+        _enrich_unchanged(unchanged, store, report, enricher)
     if not todo:
         return
 
@@ -193,13 +197,35 @@ def _write(batch: list[Article], store: Store, embedder: Embedder, settings: Set
     report.stages["write"] += time.perf_counter() - t
 
 
-def default_enricher() -> Enricher | None:
+def _enrich_unchanged(articles: list[Article], store: Store, report: IngestReport, enricher: Enricher) -> None:
+    """Enrich unchanged articles that have no `minhash` row (indexed before news enrichment), without re-embedding."""
+    t = time.perf_counter()
+    ids = [a.id for a in articles]
+    with store.lock:
+        done = {r[0] for r in store.db.execute(
+            f"SELECT article_id FROM minhash WHERE article_id IN ({','.join('?' * len(ids))})", ids)}
+    extras = [enricher(a, []) for a in articles if a.id not in done]  # the writer needs the text, not the chunks
+
+    def extra(db: Any) -> None:
+        for fn in extras:
+            if fn is not None:
+                fn(db)
+
+    if extras:
+        store.write_batch([], extra=extra)
+    report.stages["enrich"] += time.perf_counter() - t
+
+
+def default_enricher(settings: Settings | None = None) -> Enricher | None:
     """News enrichment (quotes, near-duplicate signatures) when the news package is present."""
     try:
         from .news import enrich
     except ImportError:
         return None
-    return enrich
+    if settings is None:
+        return enrich
+    threshold = settings.ingest.dedup_threshold
+    return lambda article, chunks: enrich(article, chunks, threshold=threshold)
 
 
 def _text_hash(text: str) -> str:
