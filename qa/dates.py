@@ -55,7 +55,8 @@ def normalize_date(value: Any) -> str | None:
     try:
         from dateutil import parser  # optional: installed with matplotlib / trafilatura
 
-        return _check(parser.parse(text, fuzzy=False, default=datetime(1900, 1, 1)).date())
+        # default year 1 (< 1900) makes _check reject a date written without a year ('June 5th')
+        return _check(parser.parse(text, fuzzy=False, default=datetime(1, 1, 1)).date())
     except (ImportError, ValueError, OverflowError, TypeError):
         return None
 

@@ -1,0 +1,52 @@
+"""The sample article's gold questions, answered with the real embedding model and the real GGUF model."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from qa.cite import SENTINEL
+
+from .conftest import REPO
+
+pytestmark = pytest.mark.model
+GOLD = REPO / "eval" / "gold" / "seed.jsonl"  # a copy of ../shared/data/seed/questions.jsonl, bundled
+
+
+def seed_questions():
+    return [json.loads(line) for line in GOLD.read_text().splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("q", seed_questions(), ids=lambda q: q["id"])
+def test_seed_question(real_assistant, q):
+    ans = real_assistant.ask(q["question"], history=q.get("history"))
+    if not q["answerable"]:
+        assert ans.abstained and ans.text == SENTINEL and not ans.citations
+        return
+    assert not ans.abstained, ans.dropped
+    assert any(a.lower() in ans.text.lower() for a in q["answers_any"]), ans.text
+    assert any(s in c.passage_text for c in ans.citations for s in q["support"]), [c.sentence for c in ans.citations]
+    article = real_assistant.store.article(ans.citations[0].article_id)
+    for c in ans.citations:
+        assert article.text[c.start:c.end] == c.sentence
+
+
+def test_cli_ask_prints_answer_and_sources(real_sample_index):
+    out = subprocess.run([sys.executable, "-m", "qa.cli", "ask", "What did Ren say about chips?", "--index", str(real_sample_index)],
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    assert "not invest in chip" in out.stdout and "Sources:" in out.stdout
+    assert "will not invest in chip technology" in out.stdout.split("Sources:")[1]
+    assert out.stderr.strip() == ""  # llama.cpp and the libraries keep quiet
+
+
+def test_cli_json_answer_object(real_sample_index):
+    out = subprocess.run([sys.executable, "-m", "qa.cli", "ask", "Where did Huawei open a new laboratory?", "--json",
+                          "--index", str(real_sample_index)], capture_output=True, text=True, timeout=600)
+    data = json.loads(out.stdout)
+    assert {"text", "short", "citations", "passages", "abstained", "timings", "tokens"} <= set(data)
+    assert data["timings"]["total"] >= data["timings"]["retrieve"] > 0
+    assert "Taiyuan" in data["text"]
