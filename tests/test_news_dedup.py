@@ -119,3 +119,15 @@ def test_removing_an_article_removes_its_quotes_and_signature(fake_assistant, co
     a.remove(["orig"])
     assert a.store.db.execute("SELECT COUNT(*) FROM quotes WHERE article_id = 'orig'").fetchone()[0] == 0
     assert a.store.db.execute("SELECT COUNT(*) FROM minhash WHERE article_id = 'orig'").fetchone()[0] == 0
+
+
+def test_short_notice_pages_with_different_titles_are_not_one_story(fake_assistant, tmp_path):
+    notice = ("We will use the details you have shared to manage your registration. You agree to the processing, "
+              "storage, sharing and use of this information as described in our Privacy Policy.")
+    path = write_corpus(tmp_path / "n", [
+        {"id": "quiz", "title": "Quiz of The Week: 22 - 28 April | The Week UK", "text": notice},
+        {"id": "tate", "title": "Andrew Tate accused of human trafficking | The Week UK", "text": notice},
+        {"id": "quiz2", "title": "Quiz of The Week: 22-28 April | The Week", "text": notice},
+    ])
+    stories = story_ids(fake_assistant(paths=[path]))
+    assert stories["tate"] == "tate" and stories["quiz2"] == "quiz"

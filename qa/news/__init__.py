@@ -30,6 +30,6 @@ def enrich(article: Article, chunks: Sequence[Chunk] = (), *,
         db.execute("DELETE FROM quotes WHERE article_id = ?", (article.id,))
         db.executemany('INSERT INTO quotes(article_id, speaker, canonical, statement, start, "end", kind, cue) '
                        "VALUES(?, ?, ?, ?, ?, ?, ?, ?)", rows)
-        dedup.record(db, article.id, article.text, threshold, hashes)
+        dedup.record(db, article.id, article.text, threshold, hashes, article.title)
 
     return write

@@ -6,10 +6,14 @@ Candidates are found by locality-sensitive hashing: 32 bands of 4 values each, s
 articles with Jaccard 0.7 share a band with probability 1 - (1 - 0.7^4)^32 > 0.999. A candidate whose estimate
 is near the threshold is confirmed with the exact Jaccard of the shingle sets (recomputed from the stored text),
 so `ingest.dedup_threshold` is applied exactly. A new article joins the story of its most similar earlier copy.
+Short texts (under SHORT_WORDS words) must also have alike titles (rapidfuzz token_set_ratio >= TITLE_MIN, site
+suffixes like ' | CNN' removed): scraped pages that hold only a cookie or newsletter notice share their text
+but not their story (seen on the RealTimeQA corpora: 210- and 1070-character notices under dozens of titles).
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import zlib
 
@@ -18,6 +22,8 @@ import numpy as np
 from ..textutil import words
 
 SHINGLE = 5
+SHORT_WORDS = 300
+TITLE_MIN = 60
 NUM_PERM = 128
 BANDS = 32
 ROWS = NUM_PERM // BANDS
@@ -27,9 +33,10 @@ _A = _rng.integers(1, (1 << 31) - 1, size=(NUM_PERM, 1), dtype=np.uint64)
 _B = _rng.integers(0, (1 << 31) - 1, size=(NUM_PERM, 1), dtype=np.uint64)
 
 # Created on first use, inside the ingest transaction (executescript would commit it, so one statement each).
+# key = band << 32 | crc32(the band's 4 values): one indexed integer, so `key IN (...)` is 32 index lookups.
 BAND_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS minhash_band(band INTEGER NOT NULL, key INTEGER NOT NULL, article_id TEXT NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS minhash_band_key ON minhash_band(band, key)",
+    "CREATE TABLE IF NOT EXISTS minhash_band(key INTEGER NOT NULL, article_id TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS minhash_band_key ON minhash_band(key)",
     "CREATE INDEX IF NOT EXISTS minhash_band_article ON minhash_band(article_id)",
 )
 
@@ -60,13 +67,24 @@ def jaccard(a: set[int], b: set[int]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
-def band_keys(sig: np.ndarray) -> list[tuple[int, int]]:
-    """(band, key) pairs for the LSH table."""
-    return [(i, zlib.crc32(sig[i * ROWS : (i + 1) * ROWS].tobytes())) for i in range(BANDS)]
+def same_title(a: str, b: str) -> bool:
+    """Whether two headlines are alike (site suffixes such as ' | The Week UK' removed)."""
+    from rapidfuzz import fuzz
+
+    return fuzz.token_set_ratio(_headline(a), _headline(b)) >= TITLE_MIN
+
+
+def _headline(title: str) -> str:
+    return re.split(r"\s+[|\u2013\u2014-]\s+(?=[^|\u2013\u2014-]{1,30}$)", title)[0].lower()
+
+
+def band_keys(sig: np.ndarray) -> list[int]:
+    """One LSH key per band: the band number and the hash of its values."""
+    return [i << 32 | zlib.crc32(sig[i * ROWS : (i + 1) * ROWS].tobytes()) for i in range(BANDS)]
 
 
 def record(db: sqlite3.Connection, article_id: str, text: str, threshold: float,
-           hashes: set[int] | None = None) -> str | None:
+           hashes: set[int] | None = None, title: str = "") -> str | None:
     """Store the article's signature and join it to the story of an earlier near-duplicate; returns that story id."""
     hashes = shingles(text) if hashes is None else hashes
     sig = signature(hashes)
@@ -75,9 +93,9 @@ def record(db: sqlite3.Connection, article_id: str, text: str, threshold: float,
         for statement in BAND_SCHEMA:
             db.execute(statement)
     db.execute("DELETE FROM minhash_band WHERE article_id = ?", (article_id,))
-    story = _best_story(db, article_id, hashes, sig, keys, threshold) if hashes else None
+    story = _best_story(db, article_id, hashes, sig, keys, threshold, title, len(words(text))) if hashes else None
     db.execute("INSERT OR REPLACE INTO minhash(article_id, signature) VALUES(?, ?)", (article_id, sig.tobytes()))
-    db.executemany("INSERT INTO minhash_band(band, key, article_id) VALUES(?, ?, ?)", [(b, k, article_id) for b, k in keys])
+    db.executemany("INSERT INTO minhash_band(key, article_id) VALUES(?, ?)", [(k, article_id) for k in keys])
     if story is not None:
         db.execute("UPDATE articles SET story_id = ? WHERE id = ?", (story, article_id))
     return story
@@ -88,20 +106,18 @@ def _has_band_table(db: sqlite3.Connection) -> bool:
 
 
 def _best_story(db: sqlite3.Connection, article_id: str, hashes: set[int], sig: np.ndarray,
-                keys: list[tuple[int, int]], threshold: float) -> str | None:
-    values = ",".join("(?, ?)" for _ in keys)
-    flat = [x for pair in keys for x in pair]
+                keys: list[int], threshold: float, title: str, n_words: int) -> str | None:
     rows = db.execute(
         f"SELECT DISTINCT m.article_id, m.signature FROM minhash_band b JOIN minhash m ON m.article_id = b.article_id "
-        f"WHERE (b.band, b.key) IN (VALUES {values}) AND b.article_id != ?", [*flat, article_id]).fetchall()
+        f"WHERE b.key IN ({','.join('?' * len(keys))}) AND b.article_id != ?", [*keys, article_id]).fetchall()
     best, best_sim = None, threshold
     for other, blob in rows:
         if estimate(sig, np.frombuffer(blob, dtype=np.uint32)) < threshold - 0.2:
             continue  # far below the threshold even allowing for the estimate's error (sd ~0.04)
-        row = db.execute("SELECT text, story_id FROM articles WHERE id = ?", (other,)).fetchone()
+        row = db.execute("SELECT text, story_id, title FROM articles WHERE id = ?", (other,)).fetchone()
         if row is None:
             continue
         sim = jaccard(hashes, shingles(row[0]))
-        if sim >= best_sim:
+        if sim >= best_sim and (min(n_words, len(words(row[0]))) >= SHORT_WORDS or same_title(title, row[2] or "")):
             best, best_sim = row[1] or other, sim
     return best
