@@ -105,7 +105,7 @@ def run_info(gold_path: Path, assistant: Any, choices: bool, limit: int | None) 
     model = assistant.generator.name if s.llm.enabled else "none (extractive answers, llm.enabled = false)"
     settings = s.to_dict()
     settings.pop("index_dir")
-    return {"gold": str(gold_path), "gold_sha1": file_sha1(gold_path), "index": str(s.index_dir), "model": model,
+    return {"gold": str(gold_path.resolve()), "gold_sha1": file_sha1(gold_path), "index": str(Path(s.index_dir).resolve()), "model": model,
             "temperature": s.llm.temperature, "choices": bool(choices), "settings": settings, "limit": limit}
 
 
