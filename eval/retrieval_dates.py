@@ -64,11 +64,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         s = a.settings.retrieval
         depth = max(KS) * s.max_per_article * 2  # enough passages for max(KS) distinct articles
-        no_prior = Retriever(a.store, a.embedder, dataclasses.replace(s, recency_weight=0.0, recency_weight_temporal=0.0))
+        no_prior = Retriever(a.store, a.embedder,
+                             dataclasses.replace(s, recency_weight=0.0, recency_weight_temporal=0.0))
         temporal = Retriever(a.store, a.embedder, dataclasses.replace(s, recency_weight=s.recency_weight_temporal))
         runs = {
             "no dates": lambda q: no_prior.search(SearchRequest(q["question"], top_k=depth, prefers_recent=False)),
-            "as_of filter": lambda q: no_prior.search(SearchRequest(q["question"], as_of=parse_iso(q["as_of"]), top_k=depth)),
+            "as_of filter": lambda q: no_prior.search(
+                SearchRequest(q["question"], as_of=parse_iso(q["as_of"]), top_k=depth)),
             "filter + recency": lambda q: a.search(q["question"], k=depth, as_of=q["as_of"]),
             f"filter + recency {s.recency_weight_temporal}": lambda q: temporal.search(
                 SearchRequest(q["question"], as_of=parse_iso(q["as_of"]), top_k=depth, prefers_recent=False)),

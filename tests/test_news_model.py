@@ -25,8 +25,8 @@ def extractive(real_sample_index):
 
 
 def test_cli_quotes_ren_about_chips(real_sample_index):
-    out = subprocess.run([sys.executable, "-m", "qa.cli", "quotes", "Ren", "--about", "chips", "--index", str(real_sample_index)],
-                         capture_output=True, text=True, timeout=600)
+    cmd = [sys.executable, "-m", "qa.cli", "quotes", "Ren", "--about", "chips", "--index", str(real_sample_index)]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr
     assert INVEST in out.stdout and COMPONENTS in out.stdout
     # attributed to Ren although the text calls him "the president of Huawei" and "he" there
@@ -60,7 +60,8 @@ def _cites_ren_growth(assistant, answer) -> None:
     assert cited, [c.sentence for c in answer.citations]
     c = cited[0]
     speakers = {r[0] for r in assistant.store.db.execute(
-        'SELECT canonical FROM quotes WHERE article_id = ? AND start < ? AND "end" > ?', (c.article_id, c.end, c.start))}
+        'SELECT canonical FROM quotes WHERE article_id = ? AND start < ? AND "end" > ?',
+        (c.article_id, c.end, c.start))}
     assert "Ren Zhangvi" in speakers  # the cited sentence is Ren's statement (written "Raine said ...")
 
 

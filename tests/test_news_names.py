@@ -23,7 +23,8 @@ def test_sample_names_form_one_group_named_by_the_full_name():
 
 
 def test_transliterated_full_names_are_one_person():
-    assert nm.group(["Ren Zhengfei", "Ren Zhangvi"])["Ren Zhangvi"] == nm.group(["Ren Zhengfei", "Ren Zhangvi"])["Ren Zhengfei"]
+    groups = nm.group(["Ren Zhengfei", "Ren Zhangvi"])
+    assert groups["Ren Zhangvi"] == groups["Ren Zhengfei"]
 
 
 def test_a_surname_shared_by_two_full_names_stays_apart():
@@ -101,7 +102,8 @@ def test_different_rens_in_different_articles_stay_separate(two_rens):
 def test_a_variant_finds_the_whole_person(two_rens):
     raine = {q.statement for q in two_rens.quotes("Raine")}
     assert raine == {"We will not invest in chip technology", "We hope to buy American components"}
-    assert {q.canonical for q in two_rens.quotes("Ren")} == {"Ren Zhengfei", "Ren Wei", "Ren"}  # a bare surname asks for all
+    # a bare surname asks for every Ren
+    assert {q.canonical for q in two_rens.quotes("Ren")} == {"Ren Zhengfei", "Ren Wei", "Ren"}
 
 
 def test_quotes_about_a_topic_without_a_model_use_words(two_rens):

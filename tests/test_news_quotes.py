@@ -39,7 +39,8 @@ def test_direct_quote_patterns(text, speaker, cue):
     ("Ren said Huawei would keep its phone unit.", "Ren", "said", "Huawei would keep its phone unit"),
     ("Ren said on Tuesday that Huawei would keep its phone unit.", "Ren", "said", "Huawei would keep its phone unit"),
     ("Ren stressed that Huawei would keep its phone unit.", "Ren", "stressed", "Huawei would keep its phone unit"),
-    ("Ren told reporters Huawei would keep its phone unit.", "Ren", "told reporters", "Huawei would keep its phone unit"),
+    ("Ren told reporters Huawei would keep its phone unit.", "Ren", "told reporters",
+     "Huawei would keep its phone unit"),
     ("Ren added that Huawei would keep its phone unit.", "Ren", "added", "Huawei would keep its phone unit"),
     ("According to Ren, Huawei would keep its phone unit.", "Ren", "according to", "Huawei would keep its phone unit"),
     ("Huawei would keep its phone unit, according to Ren.", "Ren", "according to", "Huawei would keep its phone unit"),
@@ -68,8 +69,8 @@ def test_quote_then_adding_that_is_attributed_to_the_quoted_speaker():
     assert reported.statement == "Huawei achieved positive growth in 2020"
 
 
-@pytest.mark.parametrize("follow", ['"We will grow," he said.', 'He added, "We will grow."', '"We will grow," he added.',
-                                    "He said that Huawei will grow."])
+@pytest.mark.parametrize("follow", ['"We will grow," he said.', 'He added, "We will grow."',
+                                    '"We will grow," he added.', "He said that Huawei will grow."])
 def test_pronoun_resolves_to_the_last_named_speaker(follow):
     text = f'"We welcome the call," Huawei founder Ren Zhengfei said. {follow}'
     s = one(text, "grow")
@@ -78,7 +79,8 @@ def test_pronoun_resolves_to_the_last_named_speaker(follow):
 
 @pytest.mark.parametrize("role", ["the president of Huawei", "the company's founder", "the CEO", "Huawei's founder"])
 def test_role_descriptions_resolve_to_the_person_with_that_title(role):
-    text = f'Huawei CEO Ren Zhengfei spoke in Shenzhen on Monday. {role[0].upper() + role[1:]} said that sales had risen.'
+    subject = role[0].upper() + role[1:]
+    text = f"Huawei CEO Ren Zhengfei spoke in Shenzhen on Monday. {subject} said that sales had risen."
     s = one(text, "sales had risen")
     assert s.canonical == "Ren Zhengfei", (role, s)
     assert s.speaker.lower() == role.lower()

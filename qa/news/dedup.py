@@ -102,7 +102,8 @@ def record(db: sqlite3.Connection, article_id: str, text: str, threshold: float,
 
 
 def _has_band_table(db: sqlite3.Connection) -> bool:
-    return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'minhash_band'").fetchone() is not None
+    row = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'minhash_band'").fetchone()
+    return row is not None
 
 
 def _best_story(db: sqlite3.Connection, article_id: str, hashes: set[int], sig: np.ndarray,

@@ -33,9 +33,9 @@ LEADING = frozenset(
     """a an the but and or so yet still however meanwhile then also when while after before as if in on at
     by for with from of to this that these those his her its their our my your mr mrs ms dr prof sir
     monday tuesday wednesday thursday friday saturday sunday yesterday today tonight earlier later
-    former late acting outgoing incoming i we you they it there here what who some many most all both each few several other others such no none
-    any every during under despite since until amid through without within across against among around between
-    about""".split()
+    former late acting outgoing incoming i we you they it there here what who some many most all both each few
+    several other others such no none any every during under despite since until amid through without within
+    across against among around between about""".split()
 )
 _TOKEN = re.compile(r"[^\s]+")
 
@@ -130,7 +130,8 @@ def group(names: Iterable[str], mentions: Iterable[str] = ()) -> dict[str, str]:
             clusters.append([s])  # ambiguous: its own group
     # Rule 4: leftover one-token names group among themselves.
     for s in loose:
-        home = next((c for c in clusters if all(len(tokens(x)) == 1 for x in c) and any(tokens_match(s, x) for x in c)), None)
+        home = next((c for c in clusters
+                     if all(len(tokens(x)) == 1 for x in c) and any(tokens_match(s, x) for x in c)), None)
         if home is None:
             clusters.append([s])
         else:
@@ -184,7 +185,8 @@ _SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}
 TITLE_WORDS = frozenset(
     """president vice ceo cfo coo cto chief executive founder co-founder cofounder chairman chairwoman chair
     spokesman spokeswoman spokesperson minister premier chancellor secretary director official head leader
-    governor gov atty supt cmdr mayor senator sen rep representative congressman congresswoman lawmaker speaker analyst economist
+    governor gov atty supt cmdr mayor senator sen rep representative congressman congresswoman lawmaker speaker
+    analyst economist
     professor prof ambassador envoy general gen commander manager coach king queen prince princess pope judge
     justice attorney prosecutor mr mrs ms dr sir lord dame deputy boss owner adviser advisor strategist
     researcher scientist author actor actress singer player captain officer commissioner sheriff candidate

@@ -3,7 +3,7 @@
 Patterns (S: a name, 'he'/'she', or a role such as 'the president of Huawei'; V: a speech verb):
   direct     "…," S V   |  "…," V S  |  S V, "…"  |  S V: "…"  |  "…," according to S
   reported   S V (that) CLAUSE  |  S V <up to 8 words> that CLAUSE  |  According to S, CLAUSE  |  CLAUSE, according to S
-             S …, and V that CLAUSE  |  …, V-ing (that) CLAUSE        (the last two: the sentence's speaker or subject)
+             S …, and V that CLAUSE  |  …, V-ing (that) CLAUSE  (the last two: the sentence's speaker or subject)
 A direct quote with no attribution next to it stays unattributed (speaker None); so do pronouns and roles that
 cannot be resolved (see `_Resolver`). Canonical names come from `names.group` (one article at a time).
 """
@@ -23,7 +23,8 @@ _TOK = rf"(?:(?:[A-Z]\.){{2,}}|{_ABBR}|[A-Z]\.|[A-ZÀ-ÖØ-Þ][\w’'\-]*)"
 _PARTICLE = r"(?:de|da|di|du|van|von|der|den|bin|ibn|al|el|la|le|del|dos)"
 _S = r"[ \t\u00a0]+"  # a name never spans a line break ('Getty Images' caption, then 'Some say ...')
 NAMED = rf"{_TOK}(?:{_S}(?:{_PARTICLE}{_S})?{_TOK}){{0,5}}"
-_ROLE_WORDS = sorted(nm.TITLE_WORDS | {"chief executive", "co-founder", "prime minister", "foreign minister"}, key=len, reverse=True)
+_ROLE_WORDS = sorted(nm.TITLE_WORDS | {"chief executive", "co-founder", "prime minister", "foreign minister"},
+                     key=len, reverse=True)
 _ROLE_WORD = "(?i:" + "|".join(re.escape(w) for w in _ROLE_WORDS) + ")"
 _FILLER = r"(?:(?!(?:the|a|an|of|and|or|in|at|to|for|with|on|by|from)\b)[\w’'\-]+{_S})".replace("{_S}", _S)
 ROLE = (rf"(?:[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Ii]ts|[Tt]heir|{_TOK}['’]s){_S}{_FILLER}{{0,3}}?{_ROLE_WORD}\b"
@@ -41,10 +42,12 @@ THAT = ("claimed claims denied denies confirmed confirms announced announces ack
         "admits suggested suggests asserted asserts maintained maintains contended contends complained complains "
         "promised promises vowed vows pledged pledges believes believed thinks urged revealed reveals conceded "
         "concedes agreed agrees indicated indicates signalled signaled").split()
-_TOLD = r"told\s+(?!(?:of|about|how|that|what|why)\b)(?:(?:the|a|an)\s+)?(?:news\s+)?[\w’'\-]+(?:\s+(?:conference|briefing|agency|newspaper))?"
+_TOLD = (r"told\s+(?!(?:of|about|how|that|what|why)\b)(?:(?:the|a|an)\s+)?(?:news\s+)?[\w’'\-]+"
+         r"(?:\s+(?:conference|briefing|agency|newspaper))?")
 _POINTED = r"pointed\s+out"
 CUE = rf"(?:{_TOLD}|{_POINTED}|" + "|".join(SAY + THAT) + ")"
-_AUX = r"(?:(?:also|then|later|again|repeatedly|has|have|had|is|was|were|would|will|once|previously|further|recently|earlier|publicly)\s+){0,2}"
+_AUX = (r"(?:(?:also|then|later|again|repeatedly|has|have|had|is|was|were|would|will|once|previously|further|"
+        r"recently|earlier|publicly)\s+){0,2}")
 PARTICIPLE = (r"(?:saying|adding|stressing|noting|explaining|insisting|arguing|warning|claiming|emphasi[sz]ing|"
               r"asserting|pointing\s+out|acknowledging|admitting|declaring|suggesting|telling\s+[\w’'\-]+)")
 _APPOS = r"(?:,[^,\"“”\n]{1,80},)?"
@@ -52,22 +55,26 @@ _APPOS = r"(?:,[^,\"“”\n]{1,80},)?"
 # 'Huawei founder Ren Zhengfei', 'White House press secretary Karine Jean-Pierre': a lower-case title before a name.
 _TITLE_PREFIX = rf"(?:(?:{_TOK}\s+){{0,3}}(?:[a-z][\w\-]*\s+){{0,2}}{_ROLE_WORD}\s+(?=[A-Z]))"
 _AFTER = re.compile(
-    rf"[\s,]*(?:{_TITLE_PREFIX}?(?P<s1>{SPK}){_APPOS}\s+{_AUX}(?P<c1>{CUE})\b|(?P<c2>{CUE})\s+(?P<s2>{SPK})|(?P<c3>according\s+to)\s+(?P<s3>{SPK}))")
+    rf"[\s,]*(?:{_TITLE_PREFIX}?(?P<s1>{SPK}){_APPOS}\s+{_AUX}(?P<c1>{CUE})\b"
+    rf"|(?P<c2>{CUE})\s+(?P<s2>{SPK})|(?P<c3>according\s+to)\s+(?P<s3>{SPK}))")
 _BEFORE = re.compile(rf"(?<![\w’'])(?P<s>{SPK}){_APPOS}\s+{_AUX}(?P<c>{CUE})(?:\s+[\w’'\-]+){{0,5}}?\s*[,:]\s*$")
 _REPORTED = re.compile(rf"(?<![\w’'])(?P<s>{SPK}){_APPOS}\s+{_AUX}(?P<c>{CUE})\b")
 _AND_CUE = re.compile(rf"(?:,\s*|\s)and\s+{_AUX}(?P<c>{CUE})\b")
 _PART = re.compile(rf",\s*(?:and\s+)?(?P<c>{PARTICIPLE})\b")
 _ACC_HEAD = re.compile(rf"(?P<c>[Aa]ccording\s+to)\s+(?P<s>{SPK}),\s*")
 _ACC_TAIL = re.compile(rf",\s*(?P<c>according\s+to)\s+(?P<s>{SPK})\s*(?=[.,;]|$)")
-_LEAD = re.compile(r"(?:(?:But|And|However|Yet|Still|Meanwhile|Later|Earlier|Instead|Also|So|Then|Now)\b,?\s+|[^,\"“”\n]{1,40},\s+)?")
+_LEAD = re.compile(r"(?:(?:But|And|However|Yet|Still|Meanwhile|Later|Earlier|Instead|Also|So|Then|Now)\b,?\s+"
+                   r"|[^,\"“”\n]{1,40},\s+)?")
 _SUBJECT = re.compile(rf"{_TITLE_PREFIX}?(?P<s>{SPK}){_APPOS}\s+(?=[a-z])")
 _NAMED_SUBJECT = re.compile(rf"{_TITLE_PREFIX}?(?P<s>{NAMED}){_APPOS}\s+(?=[a-z])")
 _PRONOUN_RE = re.compile(PRONOUN)
 _ROLE_RE = re.compile(ROLE)
 _THAT = re.compile(r"^((?:[\w’'\-]+\s+){0,8}?)that\s+")
-_NOT_CLAUSE = re.compile(r"^(?:in|on|at|during|to|after|before|via|through|with|from|by|of|for|about|late|early|last|this|"
+_NOT_CLAUSE = re.compile(r"^(?:in|on|at|during|to|after|before|via|through|with|from|by|of|for|about|late|early|"
+                         r"last|this|"
                          r"earlier|later|when|while|as|under|into|over|according|if)\b", re.I)
-_TAIL_END = re.compile(r"(?:\s+(?:on|in|at|during|last|this|late|early|later|in\s+a)\b[^,.;!?\"“”]{0,40})?\s*(?:[.;!?]|,\s*(?:without|before|after|but|adding|saying)\b|$)")
+_TAIL_END = re.compile(r"(?:\s+(?:on|in|at|during|last|this|late|early|later|in\s+a)\b[^,.;!?\"“”]{0,40})?"
+                       r"\s*(?:[.;!?]|,\s*(?:without|before|after|but|adding|saying)\b|$)")
 _BREAK = re.compile(r",\s*(?:without|before|after|but\s+declined|according\s+to)\b|\s*[(\[]")
 _RUN = re.compile(rf"(?<![\w’'])(?=[A-ZÀ-ÖØ-Þ])(?:{NAMED})")
 _GENERIC_ORGS = {"company", "firm", "group", "government", "ministry", "country", "state", "agency", "bank", "team",
@@ -75,9 +82,9 @@ _GENERIC_ORGS = {"company", "firm", "group", "government", "ministry", "country"
 _LEADER = {"president", "ceo", "chief", "executive", "founder", "co-founder", "cofounder", "chairman", "chairwoman",
            "chair", "head", "boss", "leader", "owner", "premier", "chancellor", "chairperson"}
 _WORDS = re.compile(r"[A-Za-z]+")
-_CUE_WORDS = frozenset(SAY + THAT + """told pointed according According saying adding stressing noting explaining insisting
-    arguing warning claiming emphasising emphasizing asserting pointing acknowledging admitting declaring suggesting
-    telling""".split())
+_CUE_WORDS = frozenset(SAY + THAT + """told pointed according According saying adding stressing noting explaining
+    insisting arguing warning claiming emphasising emphasizing asserting pointing acknowledging admitting declaring
+    suggesting telling""".split())
 _STANCE = {"hoping", "hopes", "hoped"}
 _MIN_WORDS = 3
 
@@ -186,7 +193,8 @@ def _direct_quotes(text: str) -> tuple[list[tuple[int, Statement]], str]:
 
 # -- reported speech ------------------------------------------------------------------------------
 
-def _reported(text: str, masked: str, a: int, b: int, direct: list[tuple[int, Statement]]) -> list[tuple[int, Statement]]:
+def _reported(text: str, masked: str, a: int, b: int,
+              direct: list[tuple[int, Statement]]) -> list[tuple[int, Statement]]:
     """Reported statements of one sentence (quotes already blanked out in ``masked``; ``direct``: its quotes)."""
     seg = masked[a:b]
     # (cue start, clause start, clause end or None = up to the next cue, cue, speaker or None = inherited)
@@ -204,7 +212,8 @@ def _reported(text: str, masked: str, a: int, b: int, direct: list[tuple[int, St
         if start is not None:
             cues.append((m.start("c"), start, None, m.group("c"), m.group("s")))
         elif _TAIL_END.match(seg, m.end()) and seg[: m.start()].rstrip().endswith(","):
-            cues.append((m.start("c"), 0, seg.rindex(",", 0, m.start()), m.group("c"), m.group("s")))  # 'CLAUSE, he said.'
+            # 'CLAUSE, he said.': the clause runs from the sentence start to the comma
+            cues.append((m.start("c"), 0, seg.rindex(",", 0, m.start()), m.group("c"), m.group("s")))
     for m in _AND_CUE.finditer(seg):
         start = _clause_start(seg, m.start("c"), m.end(), m.group("c"))
         if start is not None and not any(c[0] == m.start("c") for c in cues):
@@ -382,7 +391,8 @@ class _Resolver:
     def _role(self, pos: int, role: str) -> str | None:
         words = [w.lower().replace("’", "'") for w in re.findall(r"[\w’'\-]+", role)]
         role_words = [w for w in words if w in nm.TITLE_WORDS]
-        orgs = {t.lower() for t in re.findall(r"\b([A-Z][\w\-]*)", role)} - {"the", "a", "an", "his", "her", "its", "their"}
+        orgs = {t.lower() for t in re.findall(r"\b([A-Z][\w\-]*)", role)}
+        orgs -= {"the", "a", "an", "his", "her", "its", "their"}
         orgs = {o.removesuffix("'s") for o in orgs} - set(role_words) - _GENERIC_ORGS
         leader = any(w in _LEADER for w in role_words)
         for p in reversed(self.people):

@@ -145,22 +145,29 @@ def rank_about(store: Any, rows: list[Quote], about: str, embedder: Any = None) 
 # -- speaker questions ------------------------------------------------------------------------------
 
 _NAME = r"(?P<n>[A-Z][\w’'.\-]*(?:\s+[A-Z][\w’'.\-]*){0,3}|the\s+[\w’'\- ]{3,40}?)"
-_VERBS = r"(?:say|said|says|tell|told|think|thought|feel|felt|believe|believed|comment(?:ed)?|claim(?:ed)?|write|wrote|" \
-         r"argue|argued|mean|meant|stress|stressed|add|added|predict|predicted|warn|warned|announce|announced|reveal|revealed)"
+_VERBS = (r"(?:say|said|says|tell|told|think|thought|feel|felt|believe|believed|comment(?:ed)?|claim(?:ed)?|write|"
+          r"wrote|argue|argued|mean|meant|stress|stressed|add|added|predict|predicted|warn|warned|announce|announced|"
+          r"reveal|revealed)")
 _TOPIC = r"(?:about|on|of|regarding|concerning|to)\s+(?P<t>.+)"
 _QUESTIONS = [
-    re.compile(rf"^(?:what|how)\s+(?:did|does|do|has|have|had|would|will)\s+{_NAME}\s+{_VERBS}\b(?:\s+\w+){{0,2}}?(?:\s+{_TOPIC})?$", re.I),
-    re.compile(rf"^(?:did|has|had|does|have|was|is)\s+{_NAME}\s+(?:ever\s+)?(?:say|said|comment(?:ed)?|speak|spoken|talk(?:ed)?|"
-               rf"mention(?:ed)?|remark(?:ed)?|respond(?:ed)?|react(?:ed)?|weigh(?:ed)?\s+in)\b(?:\s+anything)?\s+{_TOPIC}$", re.I),
+    re.compile(rf"^(?:what|how)\s+(?:did|does|do|has|have|had|would|will)\s+{_NAME}\s+{_VERBS}\b(?:\s+\w+){{0,2}}?"
+               rf"(?:\s+{_TOPIC})?$", re.I),
+    re.compile(rf"^(?:did|has|had|does|have|was|is)\s+{_NAME}\s+(?:ever\s+)?(?:say|said|comment(?:ed)?|speak|spoken|"
+               rf"talk(?:ed)?|mention(?:ed)?|remark(?:ed)?|respond(?:ed)?|react(?:ed)?|weigh(?:ed)?\s+in)\b"
+               rf"(?:\s+anything)?\s+{_TOPIC}$", re.I),
     re.compile(rf"^according\s+to\s+{_NAME}\s*,\s*(?P<t>.+)$", re.I),
-    re.compile(rf"^(?:what|how)\s+(?:is|was|are|were)\s+{_NAME}['’]s?\s+(?:view|views|position|stance|opinion|take|comments?|"
+    re.compile(rf"^(?:what|how)\s+(?:is|was|are|were)\s+{_NAME}['’]s?\s+(?:view|views|position|stance|opinion|take|"
+               rf"comments?|"
                rf"reaction|response|statement|remarks?)\s+{_TOPIC}$", re.I),
 ]
 _TOPIC_STOP = re.compile(r"^(?:the|a|an)\s+", re.I)
 
 
 def speaker_in_question(question: str) -> tuple[str, str] | None:
-    """(name, topic) for 'what did X say about Y', 'did X comment on Y', 'according to X, ...', 'what does X think of Y'."""
+    """(name, topic) of 'what did X say about Y', 'did X comment on Y', 'according to X, ...', 'what does X think of Y'.
+
+    The topic is '' for 'what did X say?'; None when the question is not about what someone said.
+    """
     q = " ".join(question.split()).strip().rstrip("?!. ")
     for pattern in _QUESTIONS:
         m = pattern.match(q)
@@ -182,7 +189,7 @@ class Focus:
     topic: str
     canonicals: list[str]
     quotes: list[Quote]  # statements on the topic, best first
-    spans: dict[str, list[tuple[int, int, bool]]]  # article id -> (start, end, on topic) of all the speaker's statements
+    spans: dict[str, list[tuple[int, int, bool]]]  # article id -> (start, end, on topic) of all their statements
 
     @property
     def name_words(self) -> frozenset[str]:
@@ -251,7 +258,8 @@ def aliases(store: Any) -> Callable[[Evidence], set[str]]:
 
 def _name_words(store: Any, canonical: str) -> set[str]:
     with store.lock:
-        forms = [r[0] for r in store.db.execute("SELECT DISTINCT speaker FROM quotes WHERE canonical = ?", (canonical,))]
+        forms = [r[0] for r in store.db.execute("SELECT DISTINCT speaker FROM quotes WHERE canonical = ?",
+                                                (canonical,))]
     words = set()
     for form in [canonical, *forms]:
         if form[:1].isupper() and form.lower() not in _PRONOUNS:
@@ -271,7 +279,8 @@ def _pairs(store: Any) -> list[tuple[str, str, int]]:
     if hit and hit[0] == gen:
         return hit[1]
     with store.lock:
-        rows = store.db.execute("SELECT canonical, speaker, COUNT(*) FROM quotes GROUP BY canonical, speaker").fetchall()
+        rows = store.db.execute(
+            "SELECT canonical, speaker, COUNT(*) FROM quotes GROUP BY canonical, speaker").fetchall()
     _PAIRS[store] = (gen, rows)
     return rows
 
@@ -300,6 +309,7 @@ def _chunk_vectors(store: Any, chunk_ids: Sequence[int | None]) -> dict[int, np.
     with store.lock:
         for i in range(0, len(ids), 500):
             part = ids[i : i + 500]
-            for cid, blob in store.db.execute(f"SELECT id, vector FROM chunks WHERE id IN ({','.join('?' * len(part))})", part):
+            sql = f"SELECT id, vector FROM chunks WHERE id IN ({','.join('?' * len(part))})"
+            for cid, blob in store.db.execute(sql, part):
                 out[cid] = np.frombuffer(blob, dtype=np.float32)
     return out
