@@ -29,3 +29,13 @@ def test_qa_help_runs():
     assert out.returncode == 0
     for command in ("index", "ask", "search", "stats", "chat", "ui", "eval", "quotes", "speakers"):
         assert command in out.stdout
+
+
+def test_import_qa_takes_under_0_3_s():
+    """Measured by the interpreter itself (-X importtime, cumulative µs), so a busy machine's start-up is not counted."""
+    out = subprocess.run([sys.executable, "-X", "importtime", "-c", "import qa.cli"], capture_output=True, text=True,
+                         check=True)
+    cumulative = {line.split("|")[2].strip(): int(line.split("|")[1]) for line in out.stderr.splitlines()
+                  if line.startswith("import time:") and line.split("|")[1].strip().isdigit()}
+    assert cumulative["qa"] < 300_000
+    assert cumulative["qa.cli"] < 300_000
