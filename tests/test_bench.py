@@ -1,0 +1,72 @@
+"""The benchmark command (eval/bench.py) on a small generated corpus with the hash embedder and no LLM."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+
+from eval import bench
+
+TOPICS = ["council budget vote", "storm flooding coast", "central bank interest rates", "football cup final",
+          "election results count", "oil prices market", "school strike teachers", "hospital waiting lists"]
+
+
+def _corpus(path, n=30):
+    with gzip.open(path, "wt", encoding="utf-8") as fh:
+        for i in range(n):
+            topic = TOPICS[i % len(TOPICS)]
+            text = " ".join(f"Sentence {j} of report {i} says the {topic} drew attention in town {i % 5}."
+                            for j in range(40))
+            fh.write(json.dumps({"id": f"a{i}", "title": f"Report {i} on the {topic} today",
+                                 "published": f"2023-01-{1 + i % 28:02d}", "text": text}) + "\n")
+    return path
+
+
+def test_percentiles_and_sizes():
+    assert bench.pct([], 50) is None
+    assert bench.pct([3.0, 1.0, 2.0], 50) == 2.0
+    assert bench.pct([1.0, 2.0, 3.0, 4.0], 95) == pytest.approx(3.85)
+    assert bench.parse_sizes("1000,10000,all", 7578) == [1000, 7578]
+    assert bench.parse_sizes("all,5", 3) == [3]
+
+
+def test_slices_stream_the_corpus_in_order(tmp_path):
+    corpus = _corpus(tmp_path / "c.jsonl.gz", 12)
+    paths = bench.write_slices(corpus, [5, 12], tmp_path / "slices")
+    ids = [[json.loads(x)["id"] for x in p.read_text().splitlines()] for p in paths]
+    assert ids == [[f"a{i}" for i in range(5)], [f"a{i}" for i in range(5, 12)]]
+    assert len(bench.pick_queries(paths[0], 3)) == 3
+
+
+def test_bench_end_to_end_with_fakes(tmp_path, capsys):
+    corpus = _corpus(tmp_path / "c.jsonl.gz", 30)
+    out = tmp_path / "out"
+    rc = bench.main(["--corpus", str(corpus), "--sizes", "10,all", "--backend", "hash", "--no-llm", "--inline",
+                     "--queries", "6", "--answers", "3", "--reference-articles", "10", "--hnsw-queries", "20",
+                     "--out", str(out)])
+    assert rc == 0
+    result = json.loads((out / "bench.json").read_text())
+    fast = result["fast"]
+    assert [r["articles"] for r in fast["sizes"]] == [10, 30]
+    first, last = fast["sizes"]
+    assert first["ingest"]["articles"] == 10 and last["ingest"]["articles"] == 20
+    assert set(first["ingest"]["stages_s"]) >= {"parse", "chunk", "embed", "write"}
+    assert first["retrieval"]["total"]["n"] == 6 and first["retrieval"]["total"]["p50_ms"] > 0
+    assert first["answer"]["total"]["n"] == 3 and first["answer"]["first_token"]["n"] == 0  # no LLM, no tokens
+    assert last["disk_mb"] > first["disk_mb"] > 0 and last["peak_rss_mb"] > 0
+    plain = result["plain"]
+    assert plain["articles"] == 10 and plain["chunks"] == first["chunks"]  # same chunker, same articles
+    assert result["speedup"]["articles"] == 10 and result["speedup"]["ingest_chunks_per_s"] > 0
+    h = result["hnsw"]
+    assert h["vectors"] == last["chunks"] and 0.0 <= h["recall_at_10"] <= 1.0 and h["queries"] == 6 + 20
+    table = capsys.readouterr().out
+    assert "| qa (hash) | 10 |" in table and "plain loop" in table and "recall@10" in table
+    assert (out / "bench.png").stat().st_size > 10_000
+    assert (out / "bench.md").read_text().startswith("| pipeline |")
+
+
+def test_missing_corpus_is_one_line(tmp_path, capsys):
+    assert bench.main(["--corpus", str(tmp_path / "nope.jsonl"), "--out", str(tmp_path / "o")]) == 1
+    assert "does not exist" in capsys.readouterr().err
