@@ -266,7 +266,7 @@ def run_plain(args: argparse.Namespace, slices: list[Path], n_articles: int, que
 
         model = SentenceTransformer(str(counter.path), device="cpu", local_files_only=True)
         model.max_seq_length = settings.embedding.max_tokens
-        dim = model.get_sentence_embedding_dimension()
+        dim = model.get_embedding_dimension()
 
         def encode(texts: list[str]) -> Any:
             return model.encode(texts, batch_size=settings.embedding.batch_size, normalize_embeddings=True,
@@ -364,6 +364,7 @@ def run_hnsw(args: argparse.Namespace, queries: list[str]) -> dict[str, Any]:
     hnsw = new_faiss_index(vecs.shape[1], len(vecs), exact_max=0)  # force the HNSW branch
     hnsw.add_with_ids(vecs, ids)
     build_s = time.perf_counter() - t
+    faiss.omp_set_num_threads(1)  # as Store.dense_search does for its single queries
     k = 10
     out: dict[str, Any] = {"vectors": int(len(vecs)), "queries": int(len(qv)), "build_s": round(build_s, 2),
                            "exact_search_max": settings.ingest.exact_search_max}

@@ -116,6 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     model_opt(sp)
 
+    sp = cmd("bench", _bench, "Benchmark ingest and query latency against corpus size (see `qa bench -- --help`).")
+    sp.add_argument("bench_args", nargs=argparse.REMAINDER, metavar="...", help="options of python -m eval.bench")
+
     sp = cmd("config", _config, "Show every setting with its current value and meaning.")
     return p
 
@@ -297,6 +300,16 @@ def _eval(args: argparse.Namespace) -> int:
 
         raise MissingDependencyError(f"the eval suite is not importable ({exc}): run `make install` from the repository") from None
     return run_from_cli(args)
+
+
+def _bench(args: argparse.Namespace) -> int:
+    try:
+        from eval.bench import main as bench_main
+    except ImportError as exc:
+        from .errors import MissingDependencyError
+
+        raise MissingDependencyError(f"the eval suite is not importable ({exc}): run `make install` from the repository") from None
+    return bench_main([a for a in args.bench_args if a != "--"])
 
 
 def _config(args: argparse.Namespace) -> int:

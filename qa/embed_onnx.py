@@ -204,8 +204,10 @@ class OnnxEncoder:
         self.pad_id = self.tokenizer.token_to_id("[PAD]") or 0
         self._truncation = 0
 
-    def get_sentence_embedding_dimension(self) -> int:
+    def get_embedding_dimension(self) -> int:
         return self.dim
+
+    get_sentence_embedding_dimension = get_embedding_dimension  # the name before sentence-transformers 6
 
     def encode(self, sentences: Sequence[str], batch_size: int = 32, normalize_embeddings: bool = False,
                convert_to_numpy: bool = True, show_progress_bar: bool = False, **_: object) -> np.ndarray:
