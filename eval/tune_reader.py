@@ -4,6 +4,7 @@
     .venv/bin/python -m eval.tune_reader report [--no-ev]       # EM/F1 + MC accuracy, week-held-out folds, per type
     .venv/bin/python -m eval.tune_reader fit [--no-ev]          # refit the ranker weights (prints them for reader.py)
     .venv/bin/python -m eval.tune_reader llm [--model GGUF]     # does LLM likelihood of the top candidates help?
+    .venv/bin/python -m eval.tune_reader speed [--with-llm]     # median seconds per question through Assistant.ask
 
 Cross-validation: the 8 weekly quizzes are the folds. `fit` learns the candidate-ranking and choice-scoring
 weights on 7 weeks and scores the 8th, for each week in turn; the held-out figures are what `report` prints.
@@ -38,12 +39,50 @@ def load_questions() -> list[dict]:
 
 
 def cache_path(no_ev: bool) -> Path:
-    return CACHE / ("dev-noev.pkl" if no_ev else "dev.pkl")
+    return CACHE / (("dev-noev" if no_ev else "dev") + ("-approx" if os.environ.get("READER_APPROX") else "") + ".pkl")
 
 
 # -- retrieval cache --------------------------------------------------------------------------
 
-def build_cache(index: str, no_ev: bool, limit: int | None = None) -> None:
+APPROX_INDEX = CACHE / "approx-index"
+
+
+def approx_assistant():  # noqa: ANN201
+    """An Assistant over a private BM25-only copy of the DEV corpus (same chunks as index/dev, no dense vectors).
+
+    Used only while index/dev cannot be built in time on a loaded machine: the chunks are those of the real
+    index (same tokenizer counts), retrieval is BM25 + recency + diversity (dense search off), and evidence
+    sentences are scored with the real embedding model. Figures from it are labelled 'approx'.
+    """
+    from qa.assistant import Assistant
+    from qa.config import Settings
+    from qa.embed import HashEmbedder, make_embedder
+    from qa.ingest import ingest
+    from qa.store import Store
+
+    settings = Settings.load(**{"index_dir": str(APPROX_INDEX), "llm.enabled": False})
+    real = make_embedder(settings.embedding)
+
+    class TokenHash(HashEmbedder):
+        def __init__(self) -> None:
+            super().__init__(64)
+            self.name = "hash-64-realtokens"
+
+        def count_tokens(self, texts):  # noqa: ANN001, ANN202
+            return real.count_tokens(texts)
+
+    fake = TokenHash()
+    store = Store(APPROX_INDEX, settings, fake.name, fake.dim, create=True)
+    if store.counts()["articles"] < 1702:
+        ingest([str(DEV / "corpus.jsonl")], store, fake, settings, progress=True)
+        store.save()
+    a = Assistant(settings, store, fake)
+    a.embedder = real  # evidence sentences are scored with the real model
+    a.retriever.dense = lambda text, k, allowed=None: []
+    return a
+
+
+def build_cache(index: str, no_ev: bool, limit: int | None = None, approx: bool = False) -> None:
     """Retrieval + evidence sentences + IDF for every DEV question, as the Assistant computes them."""
     import numpy as np
 
@@ -51,7 +90,7 @@ def build_cache(index: str, no_ev: bool, limit: int | None = None) -> None:
     from qa.evidence import select_evidence
     from qa.textutil import content_words
 
-    a = Assistant.open(index, **{"llm.enabled": False})
+    a = approx_assistant() if approx else Assistant.open(index, **{"llm.enabled": False})
     if no_ev:
         ev_ids = {r[0] for r in a.store.db.execute("SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id "
                                                     "WHERE a.id LIKE 'rtqa-ev-%'")}
@@ -112,7 +151,7 @@ class SpanCache:
 
     def __init__(self, extractor: str) -> None:
         self.extractor = extractor
-        self.path = CACHE / f"spans-{extractor}.pkl"
+        self.path = CACHE / f"spacy-spans.pkl"
         self.data: dict[str, list] = {}
         if self.path.is_file():
             with open(self.path, "rb") as fh:
@@ -122,21 +161,57 @@ class SpanCache:
         self.texts = 0
 
     def __call__(self, texts):  # noqa: ANN001, ANN204
-        from qa.spans import spans_many
+        from qa.spans import number_spans, regex_spans, spacy_model_spans
 
+        if self.extractor == "regex":
+            return [regex_spans(t) for t in texts]
         todo = [t for t in dict.fromkeys(texts) if t not in self.data]
         if todo:
             t0 = time.perf_counter()
-            for t, spans in zip(todo, spans_many(todo, self.extractor)):
+            for t, spans in zip(todo, spacy_model_spans(todo)):
                 self.data[t] = spans
             self.seconds += time.perf_counter() - t0
             self.texts += len(todo)
             self.dirty = True
-        return [self.data[t] for t in texts]
+        # only the model's spans are cached: the regex numbers are recomputed (they change while tuning)
+        return [number_spans(t) + self.data[t] for t in texts]
 
     def save(self) -> None:
         if self.dirty:
             CACHE.mkdir(parents=True, exist_ok=True)
+            with open(self.path, "wb") as fh:
+                pickle.dump(self.data, fh)
+
+
+class EmbedCache:
+    """The real embedding model's vectors for short texts, memoised on disk (candidate phrases repeat)."""
+
+    def __init__(self) -> None:
+        self.path = CACHE / "phrase-vectors.pkl"
+        self.data: dict = {}
+        if self.path.is_file():
+            with open(self.path, "rb") as fh:
+                self.data = pickle.load(fh)
+        self.model = None
+        self.dirty = False
+
+    def __call__(self, texts):  # noqa: ANN001, ANN204
+        import numpy as np
+
+        todo = [t for t in dict.fromkeys(texts) if t not in self.data]
+        if todo:
+            if self.model is None:
+                from qa.config import Settings
+                from qa.embed import make_embedder
+
+                self.model = make_embedder(Settings.load().embedding)
+            for t, v in zip(todo, self.model.embed(todo)):
+                self.data[t] = v
+            self.dirty = True
+        return np.stack([self.data[t] for t in texts])
+
+    def save(self) -> None:
+        if self.dirty:
             with open(self.path, "wb") as fh:
                 pickle.dump(self.data, fh)
 
@@ -160,13 +235,16 @@ def prepare(rows: list[dict], extractor: str, top: int) -> list[dict]:
     from qa import reader
 
     spans = SpanCache(extractor)
+    embed = EmbedCache() if not os.environ.get("READER_NO_EMBED") else None
     out = []
     for r in rows:
         q, cands = reader.candidates(r["question"], r["ranked"], r["passages"], r["as_of"], idf_fn(r),
-                                     extractor=extractor, spans_fn=spans, top=top)
+                                     extractor=extractor, spans_fn=spans, top=top, embed=embed)
         em = [gold_match(c.text, r["answers"]) for c in cands]
         out.append(dict(row=r, q=q, cands=cands, em=[e for e, _ in em], f1=[f for _, f in em]))
     spans.save()
+    if embed is not None:
+        embed.save()
     return out
 
 
@@ -274,7 +352,7 @@ def choice_predict(ci: dict, weights: dict[str, float]) -> int | None:
     r = ci["row"]
     feats = ci["feats"]
     scores = [sum(weights.get(k, 0.0) * v for k, v in f.items()) for f in feats]
-    if not any(f["support"] > 0 or f["passage"] > 0 for f in feats):
+    if not any(any(v > 0 for v in f.values()) for f in feats):
         return None
     if reader.NEGATED.search(r["question"]):
         return min(range(len(scores)), key=lambda k: scores[k])
@@ -403,6 +481,9 @@ def llm_scores(no_ev: bool, extractor: str, top: int, l2: float, model: str | No
     from qa.reader import score
 
     rows = load_cache(no_ev)
+    if os.environ.get("READER_WEEKS"):  # a subset of weeks, to bound the LLM's CPU time
+        keep = set(os.environ["READER_WEEKS"].split(","))
+        rows = [r for r in rows if r["week"] in keep]
     items = prepare(rows, extractor, top)
     held = cross_fit_short(items, l2)
     plain = bool(model) and "gemma" in Path(model).name.lower()
@@ -462,15 +543,39 @@ def llm_scores(no_ev: bool, extractor: str, top: int, l2: float, model: str | No
               f"(week-held-out, n={len(res)})")
 
 
+# -- speed: the whole Assistant per question -----------------------------------------------------------
+
+def speed(index: str, n: int, llm: bool, no_ev: bool = False) -> None:
+    """Median seconds per question through Assistant.ask: short answers, then multiple choice (first n questions)."""
+    from qa import Assistant
+
+    a = Assistant.open(index, **{"llm.enabled": llm, "llm.threads": 2})
+    qs = load_questions()[:n]
+    a.ask(qs[0]["question"], as_of=qs[0]["as_of"])  # warm-up: models load once per process
+    a.ask(qs[0]["question"], as_of=qs[0]["as_of"], choices=qs[0]["choices"])
+    short, mc, reader_s = [], [], []
+    for q in qs:
+        t = time.perf_counter()
+        a.ask(q["question"], as_of=q["as_of"])
+        short.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        a.ask(q["question"], as_of=q["as_of"], choices=q["choices"])
+        mc.append(time.perf_counter() - t)
+    print(f"Assistant.ask over {len(qs)} DEV questions (llm.enabled={llm}, 2 threads): median {statistics.median(short):.2f}s "
+          f"per short answer, {statistics.median(mc):.2f}s per multiple-choice question "
+          f"(load average {os.getloadavg()[0]:.1f} while measuring)")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m eval.tune_reader", description=__doc__.splitlines()[0])
-    p.add_argument("command", choices=["cache", "report", "fit", "llm"])
+    p.add_argument("command", choices=["cache", "report", "fit", "llm", "speed"])
     p.add_argument("--no-ev", action="store_true", help="quiz-evidence paragraphs (rtqa-ev-*) removed from retrieval")
     p.add_argument("--index", default=str(REPO / "index" / "dev"))
     p.add_argument("--limit", type=int)
     p.add_argument("--extractor", default="spacy", choices=["spacy", "regex"])
     p.add_argument("--top", type=int, default=25, help="evidence sentences the reader reads")
     p.add_argument("--l2", type=float, default=0.3)
+    p.add_argument("--with-llm", action="store_true", help="speed: with the LLM phrasing the full answer")
     p.add_argument("--show", action="store_true", help="print every question's prediction")
     p.add_argument("--k", type=int, default=5, help="llm: candidates scored per question")
     p.add_argument("--sentences", type=int, default=4, help="llm: evidence sentences in the prompt")
@@ -478,9 +583,11 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     if args.command == "cache":
-        build_cache(args.index, args.no_ev, args.limit)
+        build_cache(args.index, args.no_ev, args.limit, approx=bool(os.environ.get("READER_APPROX")))
     elif args.command in ("report", "fit"):
         report(args.no_ev, args.extractor, args.top, args.l2, show=args.show, refit=args.command == "fit")
+    elif args.command == "speed":
+        speed(args.index, args.limit or 30, args.with_llm)
     elif args.command == "llm":
         llm_scores(args.no_ev, args.extractor, args.top, args.l2, args.model, args.k, args.sentences)
     return 0

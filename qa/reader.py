@@ -28,6 +28,7 @@ from .textutil import STOPWORDS, content_words, stem, words
 from .types import Passage
 
 Idf = Callable[[Sequence[str]], dict[str, float]]
+Embed = Callable[[Sequence[str]], "np.ndarray"]  # unit-length sentence vectors (the Assistant's embedder)
 
 # -- question analysis ------------------------------------------------------------------------------
 
@@ -56,6 +57,8 @@ DATE_HEADS = {"year", "date", "day", "month", "decade", "century"}
 MONEY_HEADS = {"cost", "price", "value", "worth", "fee", "fine", "salary", "budget", "sum", "amount", "bill", "pay"}
 NUMBER_HEADS = {"magnitude", "number", "age", "score", "temperature", "speed", "distance", "height", "weight", "rate",
                 "population", "total", "mark", "record", "tally"}
+TYPE_PHRASE = {"person": "a person", "org": "a company or organisation", "country": "a country", "state": "a US state",
+               "city": "a city", "place": "a place", "title": "a name or title", "date": "a year"}
 KNOWN_HEADS = PERSON_HEADS | ORG_HEADS | set(PLACE_HEADS) | TITLE_HEADS
 AUX = set("""is was are were did does do has have had will would can could should may might be been being of in on
 to for at from by with that this about as into after before than""".split())
@@ -74,6 +77,8 @@ class QuestionInfo:
     terms: list[str] = field(default_factory=list)  # stemmed content words
     vocab: set[str] = field(default_factory=set)  # every word of the question, raw and stemmed
     plural: bool = False  # 'which two ...', 'which teams ...': the answer may be 'A and B'
+    approx: bool = False  # 'approximately how many': quizzes round the number
+    kind: str = ""  # the words naming what is asked for ('festive crop', 'a country'), compared with candidates
 
 
 def _ask_clause(question: str) -> str:
@@ -92,6 +97,7 @@ def analyse(question: str) -> QuestionInfo:
     low = re.sub(r"\b(what|who|where|when|how)'s\b", r"\1 is", low)
     toks = re.findall(r"[a-z0-9][a-z0-9'\-&]*", low)
     qtype, head, unit, many = "thing", "", "", False
+    kind_words: list[str] = []
 
     def after(word: str, n: int = 6) -> list[str]:
         idx = [i for i, t in enumerate(toks) if t == word]
@@ -158,6 +164,7 @@ def analyse(question: str) -> QuestionInfo:
                 break  # 'which state's governor' asks for the state
         if head == "" and span and span[0] not in {"it", "they", "he", "she", "this", "that", "these", "those"}:
             head = stem(span[min(len(span), 2) - 1])
+        kind_words = [t for t in span if t not in {"two", "three", "both", "new", "recent", "latest"}]
     elif wh == "where":
         qtype = "place"
     elif wh in ("who", "whom", "whose"):
@@ -167,7 +174,9 @@ def analyse(question: str) -> QuestionInfo:
     plural = bool(re.search(r"\b(which|what) (two|both|three|pair)\b", low)) and qtype not in {
         "number", "money", "percent", "duration", "date", "yesno"}
     plural = plural or many
-    return QuestionInfo(question, qtype, head, unit, content_words(question), vocab, plural)
+    approx = bool(re.search(r"\b(approximately|about|around|roughly|nearly|almost|estimated)\b", low))
+    kind = " ".join(kind_words) if kind_words else TYPE_PHRASE.get(qtype, "")
+    return QuestionInfo(question, qtype, head, unit, content_words(question), vocab, plural, approx, kind)
 
 
 # -- candidates ---------------------------------------------------------------------------------------
@@ -192,6 +201,7 @@ class AnswerCandidate:
     mentions: list[Mention] = field(default_factory=list)
     features: dict[str, float] = field(default_factory=dict)
     score: float = 0.0
+    labels: dict[str, int] = field(default_factory=dict)  # how often each span label was seen (labellers disagree)
 
 
 @dataclass
@@ -280,6 +290,7 @@ def gather(q: QuestionInfo, ranked: Sequence[Candidate], passages: Sequence[Pass
                     cand = found[key] = AnswerCandidate(text, key, label)
                 elif _label_rank(label) > _label_rank(cand.label):
                     cand.label = label
+                cand.labels[label] = cand.labels.get(label, 0) + 1
                 cand.mentions.append(Mention(sent, rank, sp, in_title))
     _credit_full_names(found)
     return list(found.values())
@@ -386,15 +397,19 @@ def _positions(text: str) -> list[tuple[int, int, str]]:
 
 
 def featurize(q: QuestionInfo, cands: list[AnswerCandidate], passages: Sequence[Passage], as_of: str | None,
-              weights_idf: dict[str, float]) -> None:
+              weights_idf: dict[str, float], embed: Embed | None = None) -> None:
     """Fill each candidate's feature dict (values roughly 0..1)."""
+    sims = _similarities(q, cands, embed)
     total_idf = sum(weights_idf.get(t, 1.0) for t in set(q.terms)) or 1.0
     pos_cache: dict[int, list[tuple[int, int, str]]] = {}
     ref = _date(as_of)
     head = q.head
     for c in cands:
         f = dict.fromkeys(FEATURES, 0.0)
-        f["type"] = type_fit(q.type, c.label, c.text, q.unit)
+        fits = {lab: type_fit(q.type, lab, c.text, q.unit) for lab in (c.labels or {c.label: 1})}
+        n_lab = sum((c.labels or {c.label: 1}).values())
+        f["type"] = max(fits.values())
+        f["type_mean"] = sum(fits[lab] * k for lab, k in (c.labels or {c.label: 1}).items()) / n_lab
         sent_scores: dict[tuple[str, int], float] = {}
         arts: set[str] = set()
         best_rank = 10_000
@@ -424,7 +439,8 @@ def featurize(q: QuestionInfo, cands: list[AnswerCandidate], passages: Sequence[
                 window = [t[2] for t in toks[max(0, a - 4): b + 4]]
                 if head in window:
                     f["head"] = 1.0
-            if q.unit and q.unit.rstrip("s") in (c.text + " " + s.text[m.span.end: m.span.end + 25]).lower():
+            numeric = any(ch.isdigit() for ch in c.text) or c.label in {"NUMBER", "QUANTITY", "MONEY", "PERCENT"}
+            if numeric and q.unit and q.unit.rstrip("s") in (c.text + " " + s.text[m.span.end: m.span.end + 25]).lower():
                 f["unit"] = 1.0
             p = passages[s.passage_index] if s.passage_index < len(passages) else None
             if p is not None and ref is not None and p.published:
@@ -442,20 +458,44 @@ def featurize(q: QuestionInfo, cands: list[AnswerCandidate], passages: Sequence[
         f["len"] = min(n, 6) / 6.0
         f["cap"] = 1.0 if c.text[:1].isupper() else 0.0
         f["pair"] = 1.0 if c.label == "PAIR" else 0.0
+        f["round"] = 1.0 if q.approx and _is_round(c.text) else 0.0
+        if sims is not None:
+            f["sim_kind"], f["sim_q"] = sims[c.key]
         f["type_best"] = f["type"] * f["best"]
         f["type_near"] = f["type"] * f["near"]
         c.features = f
 
 
 FEATURES = ("type", "best", "rank", "near", "head", "unit", "recent", "prank", "sum", "articles", "mentions", "title",
-            "qover", "len1", "len", "cap", "type_best", "type_near", "pair")
+            "qover", "len1", "len", "cap", "type_best", "type_near", "pair", "type_mean", "round", "sim_kind", "sim_q")
 
 # Fit by `python -m eval.tune_reader fit` on the 8 DEV weeks (week-held-out figures in its report).
 WEIGHTS: dict[str, float] = {
-    "type": 3.0, "best": 2.0, "rank": 1.0, "near": 2.0, "head": 0.5, "unit": 1.0, "recent": 0.3, "prank": 0.3,
-    "sum": 0.5, "articles": 0.5, "mentions": 0.3, "title": 0.3, "qover": -1.0, "len1": 0.0, "len": 0.0, "cap": 0.0,
-    "type_best": 0.0, "type_near": 0.0,
+    "type": 1.815, "best": 0.019, "rank": 1.116, "near": 1.917, "head": 0.337, "unit": 1.102, "recent": 2.147,
+    "prank": 0.715, "sum": 0.817, "articles": 0.367, "mentions": 0.227, "title": 1.326, "qover": -1.579,
+    "len1": -0.359, "len": -0.305, "cap": -0.071, "type_best": 0.844, "type_near": 0.955, "pair": 1.691,
+    "type_mean": 0.81, "round": 1.745, "sim_kind": 2.81, "sim_q": -0.428,
 }
+
+
+def _similarities(q: QuestionInfo, cands: list[AnswerCandidate], embed: Embed | None) -> dict[str, tuple[float, float]] | None:
+    """Embedding cosine of each candidate with what the question asks for ('festive crop') and with the question."""
+    if embed is None or not cands:
+        return None
+    kind = q.kind or _ask_clause(q.text)
+    vecs = embed([kind, _ask_clause(q.text)] + [c.text for c in cands])
+    return {c.key: (float(vecs[i + 2] @ vecs[0]), float(vecs[i + 2] @ vecs[1])) for i, c in enumerate(cands)}
+
+
+def _is_round(text: str) -> bool:
+    """'10,000', '3 million', '$300,000', '2.5 million': the numbers a quiz rounds to."""
+    m = re.search(r"(\d[\d,]*(?:\.\d+)?)\s*(million|billion|trillion|thousand|bn|m|k)?\b", text.lower())
+    if not m:
+        return False
+    digits = m.group(1).replace(",", "")
+    if m.group(2):
+        return len(digits.replace(".", "")) <= 2
+    return bool(re.fullmatch(r"[1-9]\d?0+", digits)) and len(digits) >= 3
 
 
 def score(cands: list[AnswerCandidate], weights: dict[str, float] | None = None) -> list[AnswerCandidate]:
@@ -484,11 +524,12 @@ def _uniform_idf(terms: Sequence[str]) -> dict[str, float]:
 def candidates(question: str, ranked: Sequence[Candidate], passages: Sequence[Passage], as_of: str | None = None,
                idf: Idf | None = None, *, q: QuestionInfo | None = None, extractor: str = "spacy",
                spans_fn: Callable[[Sequence[str]], list[list[Span]]] | None = None, top: int = 25,
-               weights: dict[str, float] | None = None) -> tuple[QuestionInfo, list[AnswerCandidate]]:
+               weights: dict[str, float] | None = None, embed: Embed | None = None
+               ) -> tuple[QuestionInfo, list[AnswerCandidate]]:
     """The analysed question and its scored answer candidates, best first."""
     q = q or analyse(question)
     cands = gather(q, ranked, passages, top=top, extractor=extractor, spans_fn=spans_fn)
-    featurize(q, cands, passages, as_of, (idf or _uniform_idf)(sorted(set(q.terms))))
+    featurize(q, cands, passages, as_of, (idf or _uniform_idf)(sorted(set(q.terms))), embed)
     return q, score(cands, weights)
 
 
@@ -550,8 +591,8 @@ NEGATED = re.compile(r"\bexcept\b|\bnot one of\b|\bwhich (?:of these |one )?(?:i
 CHOICE_FEATURES = ("support", "support_near", "phrase", "phrase_n", "words_n", "passage", "answer", "answer_top")
 # Fit by `python -m eval.tune_reader fit` (multiple-choice part), week-held-out.
 CHOICE_WEIGHTS: dict[str, float] = {
-    "support": 3.0, "support_near": 2.0, "phrase": 2.0, "phrase_n": 0.5, "words_n": 0.5, "passage": 0.5,
-    "answer": 1.0, "answer_top": 0.5,
+    "support": 1.378, "support_near": 0.894, "phrase": 1.365, "phrase_n": 0.232, "words_n": 1.94, "passage": 0.431,
+    "answer": 1.329, "answer_top": 1.409,
 }
 
 
@@ -643,7 +684,7 @@ def _overlap(a: str, b: str) -> float:
 def choose(question: str, choices: Sequence[str], candidates: Sequence[Candidate], passages: Sequence[Passage] = (),
            as_of: str | None = None, idf: Idf | None = None, *, weights: dict[str, float] | None = None,
            extractor: str = "spacy", spans_fn: Callable[[Sequence[str]], list[list[Span]]] | None = None,
-           answer_cands: Sequence[AnswerCandidate] | None = None) -> ChoiceResult:
+           answer_cands: Sequence[AnswerCandidate] | None = None, embed: Embed | None = None) -> ChoiceResult:
     """Pick the choice best supported by the evidence; None when no choice is supported at all.
 
     'Which of these is NOT ...' / '... except:' questions pick the least supported choice instead.
@@ -652,11 +693,12 @@ def choose(question: str, choices: Sequence[str], candidates: Sequence[Candidate
         return ChoiceResult(None, None, [])
     q = analyse(question)
     if answer_cands is None:
-        answer_cands = candidates_for_choice(question, candidates, passages, as_of, idf, q, extractor, spans_fn)
+        answer_cands = candidates(question, candidates, passages, as_of, idf, q=q, extractor=extractor,
+                                  spans_fn=spans_fn, embed=embed)[1]
     feats, supports = choice_features(question, choices, candidates, passages, idf, answer_cands, q=q)
     w = weights or CHOICE_WEIGHTS
     scores = [sum(w.get(k, 0.0) * v for k, v in f.items()) for f in feats]
-    supported = [f["support"] > 0 or f["passage"] > 0 for f in feats]
+    supported = [any(v > 0 for v in f.values()) for f in feats]
     if not any(supported):
         return ChoiceResult(None, None, scores)
     if NEGATED.search(question):
@@ -664,10 +706,3 @@ def choose(question: str, choices: Sequence[str], candidates: Sequence[Candidate
         return ChoiceResult(i, supports[max(range(len(scores)), key=lambda k: scores[k])], scores)
     i = max(range(len(scores)), key=lambda k: scores[k])
     return ChoiceResult(i, supports[i], scores)
-
-
-def candidates_for_choice(question: str, ranked: Sequence[Candidate], passages: Sequence[Passage], as_of: str | None,
-                          idf: Idf | None, q: QuestionInfo, extractor: str,
-                          spans_fn: Callable[[Sequence[str]], list[list[Span]]] | None) -> list[AnswerCandidate]:
-    """The short-answer ranking, used as one signal for the choices."""
-    return candidates(question, ranked, passages, as_of, idf, q=q, extractor=extractor, spans_fn=spans_fn)[1]

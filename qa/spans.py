@@ -73,13 +73,15 @@ SCALE = r"(?:million|billion|trillion|thousand|hundred|bn|m|k|mn)"
 _NUM = r"\d[\d,]*(?:\.\d+)?"
 MONEY = re.compile(rf"(?:US)?[$€£]\s?{_NUM}(?:\s?{SCALE}\b)?|\b{_NUM}\s?{SCALE}?\s?(?:dollars|pounds sterling|euros)\b", re.I)
 PERCENT = re.compile(rf"(?<![\w.]){_NUM}\s?(?:%|percent\b|per cent\b)", re.I)
-NUMBER = re.compile(rf"(?<![\w.$€£]){_NUM}(?:\s?(?:{SCALE})\b)?(?:-(?:year|day|month|week|hour|minute|second)s?\b)?", re.I)
+NUMBER = re.compile(rf"(?<![\w.$€£])(?<![A-Za-z]-){_NUM}(?:\s?(?:{SCALE})\b)?(?:-(?:year|day|month|week|hour|minute|second)s?\b)?", re.I)
 WORDNUM = re.compile(r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
                      r"fifty|hundred|a thousand|a million|a billion|one-thousandth|one-hundredth)\b", re.I)
+_MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+DAY = re.compile(rf"\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\b")
 YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 # Capitalised sequences; lowercase glue words may join two capitalised words ("Bank of England").
 NAME = re.compile(r"[A-Z][\w'’.&\-]*(?:\s+(?:(?:of|the|and|de|del|da|van|von|la|le|for|on|&)\s+)*[A-Z0-9][\w'’.&\-]*)*")
-_LEADING = re.compile(r"^(?:the|a|an|this|that|these|those|its|his|her|their|our|your|some|any|all|every|each|"
+_LEADING = re.compile(r"^(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|the|a|an|this|that|these|those|its|his|her|their|our|your|some|any|all|every|each|"
                       r"more than|less than|fewer than|about|around|nearly|almost|approximately|roughly|over|under|"
                       r"up to|at least|just|only|another|such)\s+", re.I)
 
@@ -97,12 +99,15 @@ class Span:
 def strip_span(text: str) -> str:
     """Drop leading determiners/quantifiers and trailing possessives and punctuation."""
     t = text.strip().strip(",;:()[]")
+    t = re.sub(r"^['’]s\s+", "", t).lstrip("-–— ")  # noun-chunk debris: "'s most famous", "-counter"
     while True:
         new = _LEADING.sub("", t)
         if new == t:
             break
         t = new
     t = re.sub(r"(?:'s|’s|')$", "", t).strip()
+    if t.count("(") > t.count(")"):  # 'Kroger (KR' -> 'Kroger'
+        t = t[: t.rfind("(")].strip()
     return t.strip(" ,;:.").strip()
 
 
@@ -127,6 +132,8 @@ def number_spans(text: str) -> list[Span]:
         taken.append((a, b))
         out.append(Span(a, b, text[a:b], label))
 
+    for m in DAY.finditer(text):
+        add(m.start(), m.end(), "DATE")
     for m in MONEY.finditer(text):
         add(m.start(), m.end(), "MONEY")
     for m in PERCENT.finditer(text):
@@ -213,10 +220,15 @@ def _nlp():  # noqa: ANN202 - spacy.Language
 
 def spacy_spans_many(texts: Sequence[str]) -> list[list[Span]]:
     """spaCy entities and noun chunks of each text, plus the regex numbers (spaCy's miss units)."""
+    return [number_spans(t) + model for t, model in zip(texts, spacy_model_spans(texts))]
+
+
+def spacy_model_spans(texts: Sequence[str]) -> list[list[Span]]:
+    """Entities (numbers excluded) and noun chunks that spaCy's small English pipeline finds in each text."""
     nlp = _nlp()
     out: list[list[Span]] = []
     for doc in nlp.pipe(texts, batch_size=32):
-        spans = number_spans(doc.text)
+        spans: list[Span] = []
         for e in doc.ents:
             label = _SPACY_LABELS.get(e.label_, e.label_)
             if label in {"MONEY", "PERCENT", "NUMBER", "QUANTITY", "ORDINAL"}:
