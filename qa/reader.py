@@ -533,6 +533,9 @@ def candidates(question: str, ranked: Sequence[Candidate], passages: Sequence[Pa
     return q, score(cands, weights)
 
 
+_rank = candidates  # `choose` takes a parameter named candidates (the assistant's call)
+
+
 def short_answer(question: str, ranked: Sequence[Candidate], passages: Sequence[Passage], as_of: str | None = None,
                  idf: Idf | None = None, **kw) -> ShortAnswer | None:  # noqa: ANN003 - passed to candidates()
     """The best-ranked answer phrase with the sentence it came from, or None when no candidate fits."""
@@ -693,8 +696,8 @@ def choose(question: str, choices: Sequence[str], candidates: Sequence[Candidate
         return ChoiceResult(None, None, [])
     q = analyse(question)
     if answer_cands is None:
-        answer_cands = candidates(question, candidates, passages, as_of, idf, q=q, extractor=extractor,
-                                  spans_fn=spans_fn, embed=embed)[1]
+        answer_cands = _rank(question, candidates, passages, as_of, idf, q=q, extractor=extractor,
+                             spans_fn=spans_fn, embed=embed)[1]
     feats, supports = choice_features(question, choices, candidates, passages, idf, answer_cands, q=q)
     w = weights or CHOICE_WEIGHTS
     scores = [sum(w.get(k, 0.0) * v for k, v in f.items()) for f in feats]
