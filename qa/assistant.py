@@ -208,7 +208,7 @@ class Assistant:
         base = dict(question=question, query=query, passages=passages, as_of=req.as_of.isoformat() if req.as_of else None)
 
         if choices:
-            result = choose(query, choices, ranked, passages, base["as_of"], self.idf)
+            result = choose(query, choices, ranked, passages, base["as_of"], self.idf, embed=self.embedder.embed)
             answer = self._choice_answer(result, choices, evidence, ranked, passages, base)
             answer.timings = self._finish(timings, t0)
             yield StreamEvent("answer", answer=answer)
@@ -248,7 +248,7 @@ class Assistant:
                 passages[e.passage_index] is p for e in evidence if e.n in numbering))
             if dates:
                 text = f"As of {dates[-1]}, {text[:1].lower() + text[1:] if not text[:2].isupper() else text}"
-        short = short_answer(query, ranked, passages, base["as_of"], self.idf)  # reader: typed phrase + its sentence
+        short = short_answer(query, ranked, passages, base["as_of"], self.idf, embed=self.embedder.embed)  # reader
         answer = Answer(text=text, short=short.text if short else short_from_text(kept[0].text), citations=cite.build_citations(numbering, evidence, passages),
                         mode=mode, tokens=tokens, dropped=[f"{c.text} ({c.why})" for c in dropped], **base)
         answer.timings = self._finish(timings, t0)
