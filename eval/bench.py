@@ -180,11 +180,16 @@ def run_fast(args: argparse.Namespace, slices: list[Path], sizes: list[int], que
         if args.answers:
             row["answer"] = _answer_latency(assistant, queries[: args.answers])
         out["sizes"].append(row)
+        _save_partial(args, "fast", out)  # a run stopped at a bigger size keeps the smaller sizes' results
         _log(f"fast: {row['articles']} articles, {row['chunks']} chunks, ingest {row['ingest']['seconds']} s, "
              f"retrieval p50 {row['retrieval']['total']['p50_ms']} ms")
     out["load_avg_end"] = load_avg()
     assistant.close()
     return out
+
+
+def _save_partial(args: argparse.Namespace, role: str, data: dict[str, Any]) -> None:
+    (Path(args.work) / f"{role}.json").write_text(json.dumps(dict(data, partial=True), indent=2))
 
 
 def _retrieval_latency(assistant: Any, queries: list[str]) -> dict[str, Any]:
@@ -424,6 +429,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--model", help="GGUF model for end-to-end answers (default: the packaged SmolLM2)")
     ap.add_argument("--out", type=Path, default=REPO / "eval" / "out" / "bench", help="output folder")
     ap.add_argument("--inline", action="store_true", help="run the pipelines in this process (tests)")
+    ap.add_argument("--report-only", action="store_true",
+                    help="only rebuild the table, JSON and plot from DIR/work (e.g. after stopping a long run)")
     ap.add_argument("--role", choices=ROLES, help=argparse.SUPPRESS)
     ap.add_argument("--work", help=argparse.SUPPRESS)
     return ap
@@ -436,6 +443,9 @@ def main(argv: list[str] | None = None) -> int:
         result = run_role(args.role, args)
         (Path(args.work) / f"{args.role}.json").write_text(json.dumps(result, indent=2))
         return 0
+    if args.report_only:
+        return report(args.out, {r: json.loads((args.out / "work" / f"{r}.json").read_text()) for r in ROLES
+                                 if (args.out / "work" / f"{r}.json").is_file()})
     if not args.corpus.is_file():
         print(f"error: corpus {args.corpus} does not exist: pass --corpus FILE.jsonl(.gz)", file=sys.stderr)
         return 1
@@ -456,6 +466,9 @@ def main(argv: list[str] | None = None) -> int:
          f"load average {load_avg()}")
     results: dict[str, Any] = {"plan": {k: v for k, v in plan.items() if k != "slices"}, "machine": machine(),
                                "command": "python -m eval.bench " + " ".join(argv if argv is not None else sys.argv[1:])}
+    (work / "meta.json").write_text(json.dumps(results, indent=2))
+    for stale in ROLES:  # results of an earlier run in this folder must not mix into this one's report
+        (work / f"{stale}.json").unlink(missing_ok=True)
     roles = [r for r in ROLES if not (r == "plain" and ref_n == 0) and not (r == "hnsw" and args.no_hnsw)]
     for role in roles:
         _log(f"{role} ...")
@@ -468,6 +481,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: the {role} pipeline failed (exit {proc.returncode}); see the lines above", file=sys.stderr)
             return 1
         results[role] = json.loads((work / f"{role}.json").read_text())
+    return report(out, results)
+
+
+def report(out: Path, results: dict[str, Any]) -> int:
+    """Table (printed and bench.md), bench.json and bench.png from the pipelines' results."""
+    meta = out / "work" / "meta.json"
+    if "plan" not in results and meta.is_file():
+        results.update(json.loads(meta.read_text()))
     results["speedup"] = speedup(results)
     (out / "bench.json").write_text(json.dumps(results, indent=2))
     table = render_table(results)

@@ -70,3 +70,20 @@ def test_bench_end_to_end_with_fakes(tmp_path, capsys):
 def test_missing_corpus_is_one_line(tmp_path, capsys):
     assert bench.main(["--corpus", str(tmp_path / "nope.jsonl"), "--out", str(tmp_path / "o")]) == 1
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_report_only_rebuilds_from_partial_results(tmp_path, capsys):
+    corpus = _corpus(tmp_path / "c.jsonl.gz", 12)
+    out = tmp_path / "out"
+    assert bench.main(["--corpus", str(corpus), "--sizes", "6,all", "--backend", "hash", "--no-llm", "--inline",
+                       "--queries", "3", "--answers", "0", "--reference-articles", "0", "--no-hnsw",
+                       "--out", str(out)]) == 0
+    (out / "bench.png").unlink()
+    fast = json.loads((out / "work" / "fast.json").read_text())
+    fast["sizes"] = fast["sizes"][:1]  # as if the run had been stopped during the second size
+    (out / "work" / "fast.json").write_text(json.dumps(fast))
+    capsys.readouterr()
+    assert bench.main(["--report-only", "--out", str(out)]) == 0
+    table = capsys.readouterr().out
+    assert "| qa (hash) | 6 |" in table and "| qa (hash) | 12 |" not in table
+    assert (out / "bench.png").is_file() and json.loads((out / "bench.json").read_text())["plan"]["total"] == 12
