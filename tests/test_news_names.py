@@ -11,6 +11,7 @@ from qa.news.speakers import speaker_in_question
 @pytest.mark.parametrize("a, b, same", [
     ("Ren", "Rain", True), ("Ren", "Raine", True), ("Zhengfei", "Zhangvi", True), ("Zelensky", "Zelenskyy", True),
     ("Ren", "Wei", False), ("Joe", "Hunter", False), ("Smith", "Schmidt", False), ("Ren", "Ben", False),
+    ("HHS", "House", False), ("CDC", "CDC", True),
 ])
 def test_tokens_match_by_sound_or_spelling(a, b, same):
     assert nm.tokens_match(a, b) is same

@@ -138,3 +138,17 @@ def test_sample_article_resolves_every_name_of_ren():
 def test_clause_then_attribution(text):
     s = one(text, "phone unit")
     assert (s.kind, s.speaker, s.statement) == ("reported", "Ren", "Huawei would keep its phone unit")
+
+
+@pytest.mark.parametrize("text", [
+    'President Donald Trump spoke first. "We will win," Trump said. '
+    "The former vice president said that he disagreed with it.",
+    "An official with the United Nations High Commissioner for Refugees spoke. The official said that 2,300 people left.",
+])
+def test_roles_without_a_matching_title_stay_unresolved(text):
+    s = one(text, "people left" if "official" in text else "disagreed")
+    assert s.canonical is None
+
+
+def test_groups_are_not_speakers():
+    assert extract("Officials said the road would reopen on Monday. Experts warned that prices would rise.") == []

@@ -3,7 +3,7 @@
 The rule (applied per article, to the names of speakers plus the full names the article mentions):
   1. Two tokens *match* when they are equal (ignoring case), or when they start with the same letter and either
      sound alike (equal Metaphone codes: Ren / Rain / Raine, Zhengfei / Zhangvi) or are spelled alike
-     (rapidfuzz ratio >= 80: Zelensky / Zelenskyy).
+     (rapidfuzz ratio >= 80: Zelensky / Zelenskyy). Acronyms (HHS) only match themselves.
   2. Full names (two or more tokens) are the same person when they have the same number of tokens and every
      token matches its counterpart (Ren Zhengfei = Ren Zhangvi; Joe Biden != Hunter Biden).
   3. A one-token name (a surname, a first name or a transliteration) joins the full name that has a token equal
@@ -59,6 +59,8 @@ def _tokens(name: str) -> list[str]:
 
 def tokens_match(a: str, b: str) -> bool:
     """Rule 1: equal, or same first letter and alike in sound (Metaphone) or spelling (ratio >= 80)."""
+    if _acronym(a) or _acronym(b):
+        return a.lower() == b.lower()  # acronyms only match themselves: HHS is not House
     a, b = a.lower(), b.lower()
     if a == b:
         return True
@@ -80,12 +82,19 @@ class TokenSet:
     """Name tokens, for fast 'does any of them match this token?' questions (equal or same sound)."""
 
     def __init__(self, toks: Iterable[str]) -> None:
-        self.exact = {t.lower() for t in toks if t}
-        self.sounds = {(t[0], _sound(t)) for t in self.exact if t.isalpha()}
+        toks = [t for t in toks if t]
+        self.exact = {t.lower() for t in toks}
+        self.sounds = {(t[0].lower(), _sound(t.lower())) for t in toks if t.isalpha() and not _acronym(t)}
 
     def __contains__(self, token: str) -> bool:
         t = token.lower()
-        return t in self.exact or (t[:1], _sound(t)) in self.sounds if t.isalpha() else t in self.exact
+        if t in self.exact:
+            return True
+        return token.isalpha() and not _acronym(token) and (t[0], _sound(t)) in self.sounds
+
+
+def _acronym(token: str) -> bool:
+    return len(token) > 1 and token.isupper()
 
 
 def same_full_name(a: str, b: str) -> bool:
@@ -174,11 +183,17 @@ def _split_title(run: str) -> tuple[str, tuple[str, ...]]:
     last = name.split()[-1] if name else ""
     if last.lower().strip(".") in TITLE_WORDS and (len(name.split()) == 1 or last.isupper()):
         name = ""  # 'The President', 'Huawei CEO': a role, not a name ('Stephen King' stays a name)
+    elif " " not in name and (name.lower() in GROUPS or name.lower()[:-1] in TITLE_WORDS and name.endswith("s")):
+        name = ""  # 'Officials', 'Experts', 'Police': a group, nobody in particular
     words = [t.lower().strip(".").replace("’", "'").removesuffix("'s") for t in (*run.split()[:cut], *title)]
     return name, tuple(t for t in words if t and t not in LEADING - {"former"})
 
 
 _SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}
+GROUPS = frozenset("""officials authorities experts police researchers scientists critics residents witnesses doctors
+    lawmakers prosecutors investigators sources economists students parents officers democrats republicans people fans
+    organizers organisers protesters activists voters workers employees leaders users customers analysts observers
+    regulators historians""".split())
 
 # Titles and roles: words that introduce a person's name ("US President Joe Biden") or stand for one
 # ("the president of Huawei").

@@ -79,6 +79,7 @@ _BREAK = re.compile(r",\s*(?:without|before|after|but\s+declined|according\s+to)
 _RUN = re.compile(rf"(?<![\w’'])(?=[A-ZÀ-ÖØ-Þ])(?:{NAMED})")
 _GENERIC_ORGS = {"company", "firm", "group", "government", "ministry", "country", "state", "agency", "bank", "team",
                  "party", "club", "organisation", "organization", "department", "office", "administration", "city"}
+_DETERMINERS = {"the", "a", "an", "his", "her", "its", "their"}
 _LEADER = {"president", "ceo", "chief", "executive", "founder", "co-founder", "cofounder", "chairman", "chairwoman",
            "chair", "head", "boss", "leader", "owner", "premier", "chancellor", "chairperson"}
 _WORDS = re.compile(r"[A-Za-z]+")
@@ -309,9 +310,11 @@ def _names_in(text: str) -> tuple[list[str], list[tuple[int, str, str, list[str]
             continue
         if len(nm.tokens(name)) > 1:
             fulls.append(name)
-        before = re.split(r"[.!?\n]", text[max(0, m.start() - 40) : m.start()])[-1].split()[-3:]
-        title += [w.lower().strip(",.").removesuffix("'s").removesuffix("’s") for w in before
-                  if w.lower().strip(",.") in nm.TITLE_WORDS or w[:1].isupper()]
+        # title words right before the name ('Huawei founder Ren'), not 'an official with the United Nations'
+        for w in reversed(re.split(r"[.!?,;:\n]", text[max(0, m.start() - 40) : m.start()])[-1].split()[-3:]):
+            if w.lower() not in nm.TITLE_WORDS and not w[:1].isupper():
+                break
+            title.append(w.lower().removesuffix("'s").removesuffix("’s"))
         if any(t in nm.TITLE_WORDS for t in title):
             mentions.append((m.start() + run.find(name.split()[0]), "mention", name, title))
     return list(dict.fromkeys(fulls)), mentions
@@ -334,11 +337,12 @@ class _Resolver:
     * 'he' / 'she' → the last named person-like speaker, unless another person-like subject opened a sentence
       after that speaker's last statement (then it is ambiguous and stays unresolved).
     * A role ('the president of Huawei', 'the CEO', "the company's founder") → the most recent person whose title
-      names the same organisation with a compatible role (Huawei CEO ~ president of Huawei), or, without an
-      organisation, the same role word; failing that, a leader role without an organisation (president, CEO,
-      founder, chairman ...) goes to the most recent person titled as a leader, else resolves like a pronoun.
-      Other roles ('a spokesman for the ministry', 'the president of Microsoft' with no such person) stay
-      unresolved.
+      (the title words in or right before the name: 'Huawei CEO Ren', 'Huawei founder Ren') names the same
+      organisation with a compatible role (Huawei CEO ~ president of Huawei), or, without an organisation, all
+      the role's words ('the vice president' needs 'Vice President X'). Failing that, a bare leader role ('the
+      CEO', 'the founder', "the company's founder") resolves like a pronoun ("the company's ...": first to the
+      most recent person titled as a leader). Anything else ('a spokesman for the ministry', 'the former vice
+      president', 'the president of Microsoft' with no such person in view) stays unresolved.
     A person-like name has two or more tokens, carries a title, or is a short form of a full name in the article.
     """
 
@@ -392,20 +396,24 @@ class _Resolver:
         words = [w.lower().replace("’", "'") for w in re.findall(r"[\w’'\-]+", role)]
         role_words = [w for w in words if w in nm.TITLE_WORDS]
         orgs = {t.lower() for t in re.findall(r"\b([A-Z][\w\-]*)", role)}
-        orgs -= {"the", "a", "an", "his", "her", "its", "their"}
+        orgs -= _DETERMINERS
         orgs = {o.removesuffix("'s") for o in orgs} - set(role_words) - _GENERIC_ORGS
         leader = any(w in _LEADER for w in role_words)
         for p in reversed(self.people):
             title = set(p.title)
             if orgs:
-                if orgs & title and (set(role_words) & title or leader and title & _LEADER):
+                if orgs & title and (set(role_words) <= title or leader and title & _LEADER):
                     return p.name
-            elif set(role_words) & title:
+            elif role_words and set(role_words) <= title:
                 return p.name
-        if orgs or not leader:
-            return None  # 'the president of Microsoft' with no such person in view; 'a spokesman'
-        titled = next((p for p in reversed(self.people) if set(p.title) & _LEADER), None)
-        return titled.name if titled else self._last_speaker(pos)
+        others = set(words) - set(role_words) - _DETERMINERS - _GENERIC_ORGS - {w + "'s" for w in _GENERIC_ORGS}
+        if orgs or not leader or len(role_words) > 1 or others:
+            return None  # 'the president of Microsoft' with no such person in view; 'a spokesman'; 'the former ...'
+        if any(w.removesuffix("'s") in _GENERIC_ORGS for w in words):  # "the company's founder": its titled leader
+            titled = next((p for p in reversed(self.people) if set(p.title) & _LEADER), None)
+            if titled:
+                return titled.name
+        return self._last_speaker(pos)  # 'the CEO', 'the founder': like a pronoun
 
 
 def _same(a: str, b: str) -> bool:
