@@ -143,7 +143,8 @@ def test_clause_then_attribution(text):
 @pytest.mark.parametrize("text", [
     'President Donald Trump spoke first. "We will win," Trump said. '
     "The former vice president said that he disagreed with it.",
-    "An official with the United Nations High Commissioner for Refugees spoke. The official said that 2,300 people left.",
+    "An official with the United Nations High Commissioner for Refugees spoke. "
+    "The official said that 2,300 people left.",
 ])
 def test_roles_without_a_matching_title_stay_unresolved(text):
     s = one(text, "people left" if "official" in text else "disagreed")
