@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import shutil
+import sys
 import tempfile
 import threading
 import warnings
@@ -63,6 +64,8 @@ def load_onnx(path: str | Path, quantized: bool = False, threads: int = 0) -> On
     if not (target / ONNX_FILE).is_file():
         with _export_lock:
             if not (target / ONNX_FILE).is_file():
+                print(f"exporting the embedding model to ONNX{' (int8)' if quantized else ''} once, into {target} ...",
+                      file=sys.stderr, flush=True)
                 _export(model_dir, target, quantized)
     return OnnxEncoder(model_dir, target / ONNX_FILE, threads=threads)
 
