@@ -49,8 +49,8 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
 
 
 def _is_abbreviation(text: str, sent_start: int, dot: int) -> bool:
-    word = re.search(r"([A-Za-z][A-Za-z.]*)$", text[sent_start:dot])
-    if not word:
+    word = re.search(r"([A-Za-z][A-Za-z.'’]*)$", text[sent_start:dot])
+    if not word or "'" in word.group(1) or "’" in word.group(1):  # "Hannity’s." ends a sentence
         return False
     token = word.group(1).lower()
     return token in ABBREVIATIONS or len(token) == 1 or bool(re.fullmatch(r"(?:[a-z]\.)+[a-z]", token))

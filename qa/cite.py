@@ -1,6 +1,7 @@
 """Citations: parse [n] markers, test each answer sentence against what it cites, fall back to quoting.
 
 Support test (every threshold is a setting in `AnswerSettings`):
+  * words the sentence puts in quotation marks appear word for word in the cited evidence, and
   * every number written in the sentence appears in the cited evidence, and
   * every name (capitalised word) in the sentence appears in the cited evidence or is an alias of a speaker
     of the cited evidence (so 'Ren said ...' may cite a sentence that calls him 'Raine'), and
@@ -71,6 +72,13 @@ def _has_words(text: str) -> bool:
     return bool(re.search(r"[A-Za-z0-9]", text))
 
 
+_QUOTED = re.compile(r"[\"“]([^\"“”]{3,})[\"”]")
+
+
+def _squash(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower().replace("’", "'")))
+
+
 def supports(sentence: str, cited: Sequence[str], settings: AnswerSettings,
              similarity: Callable[[str, Sequence[str]], float] | None = None,
              aliases: set[str] = frozenset()) -> tuple[bool, str]:
@@ -78,6 +86,9 @@ def supports(sentence: str, cited: Sequence[str], settings: AnswerSettings,
     if not cited:
         return False, "cites nothing"
     joined = " ".join(cited)
+    for quoted in _QUOTED.findall(sentence):  # a quotation must be the evidence's own words
+        if _squash(quoted) not in _squash(joined):
+            return False, f"quoted words “{quoted}” are not in the cited evidence"
     missing_numbers = numbers(sentence) - numbers(joined)
     if missing_numbers:
         return False, f"number(s) {sorted(missing_numbers)} not in the cited evidence"

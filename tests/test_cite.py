@@ -62,3 +62,18 @@ def test_render_numbers_citations_in_order_and_builds_records():
                 Passage(2, "a2", 0, 0, 80, "y", "T2", "S", "u", None)]
     cits = build_citations(numbering, EV, passages)
     assert [(c.n, c.article_id, c.start, c.end) for c in cits] == [(1, "a2", 10, 59), (2, "a1", 100, 170)]
+
+
+def test_quotation_must_be_verbatim():
+    ev = ['"We have more means to overcome the difficulties," Raine said, adding that Huawei also achieved positive growth.']
+    assert supports('Raine said "we have more means to overcome the difficulties".', ev, S)[0]
+    ok, why = supports('Raine said revenue was "more than the previous year" and growth was positive.', ev, S,
+                       similarity=lambda a, b: 0.9)
+    assert not ok and "quoted words" in why
+
+
+def test_possessive_before_full_stop_ends_a_sentence():
+    from qa.chunking import split_sentences
+
+    text = "He criticised Hannity’s. Then he left."
+    assert [text[a:b] for a, b in split_sentences(text)] == ["He criticised Hannity’s.", "Then he left."]
