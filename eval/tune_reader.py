@@ -332,7 +332,31 @@ def fit_all_short(items: list[dict], l2: float) -> dict[str, float]:
     return fit_softmax([(matrix(it["cands"], FEATURES), short_targets(it)) for it in items], FEATURES, l2)
 
 
-def choice_items(items: list[dict]) -> list[dict]:
+def choice_search_scores(rows: list[dict], no_ev: bool, index: str) -> dict[str, list[float]]:
+    """Best keyword-search score of 'question + choice' per choice, as of the question's date (cached)."""
+    path = CACHE / f"choice-search{'-noev' if no_ev else ''}.pkl"
+    if path.is_file():
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    import numpy as np
+
+    from qa import Assistant
+
+    a = Assistant.open(index, **{"llm.enabled": False})
+    ev = {r[0] for r in a.store.db.execute("SELECT c.id FROM chunks c WHERE c.article_id LIKE 'rtqa-ev-%'")} if no_ev else set()
+    out = {}
+    for r in rows:
+        allowed = a.retriever.allowed_ids(a._request(r["question"], r["as_of"], None, None))
+        if ev:
+            allowed = np.asarray([i for i in allowed.tolist() if i not in ev], dtype=np.int64)
+        out[r["id"]] = [max((s for _, s in a.retriever.keyword(f"{r['question']} {c}", 1, allowed)), default=0.0)
+                        for c in r["choices"]]
+    with open(path, "wb") as fh:
+        pickle.dump(out, fh)
+    return out
+
+
+def choice_items(items: list[dict], search: dict[str, list[float]] | None = None) -> list[dict]:
     """Choice features per question (the short-answer candidates feed the 'answer' features)."""
     from qa import reader
 
@@ -341,7 +365,7 @@ def choice_items(items: list[dict]) -> list[dict]:
         r = it["row"]
         cands = reader.score(it["cands"])  # shipped short-answer weights
         feats, supports = reader.choice_features(r["question"], r["choices"], r["ranked"], r["passages"], idf_fn(r),
-                                                 cands, q=it["q"])
+                                                 cands, q=it["q"], search_scores=(search or {}).get(r["id"]))
         out.append(dict(row=r, feats=feats, supports=supports))
     return out
 
@@ -352,7 +376,7 @@ def choice_predict(ci: dict, weights: dict[str, float]) -> int | None:
     r = ci["row"]
     feats = ci["feats"]
     scores = [sum(weights.get(k, 0.0) * v for k, v in f.items()) for f in feats]
-    if not any(any(v > 0 for v in f.values()) for f in feats):
+    if not any(any(v > 0 for k, v in f.items() if not k.startswith("search")) for f in feats):
         return None
     if reader.NEGATED.search(r["question"]):
         return min(range(len(scores)), key=lambda k: scores[k])
@@ -415,7 +439,8 @@ def per_type(short: list[dict]) -> None:
               f" {100 * sum(s['has'] for s in ss) / n:10.1f}")
 
 
-def report(no_ev: bool, extractor: str, top: int, l2: float, show: bool = False, refit: bool = False) -> None:
+def report(no_ev: bool, extractor: str, top: int, l2: float, show: bool = False, refit: bool = False,
+           index: str = "") -> None:
     from qa import reader
 
     rows = load_cache(no_ev)
@@ -426,7 +451,8 @@ def report(no_ev: bool, extractor: str, top: int, l2: float, show: bool = False,
     shipped = {wk: reader.WEIGHTS for wk in weeks}
     held = cross_fit_short(items, l2)
     s_held = evaluate_short(items, held)
-    cis = choice_items(items)
+    search = None if os.environ.get("READER_APPROX") else choice_search_scores(rows, no_ev, index)
+    cis = choice_items(items, search)
     c_held = cross_fit_choice(cis, l2)
     ch_held = evaluate_choice(cis, c_held)
     label = f"{'no rtqa-ev' if no_ev else 'full corpus'}, extractor={extractor}, top={top}"
@@ -481,13 +507,13 @@ def llm_scores(no_ev: bool, extractor: str, top: int, l2: float, model: str | No
     from qa.reader import score
 
     rows = load_cache(no_ev)
-    if os.environ.get("READER_WEEKS"):  # a subset of weeks, to bound the LLM's CPU time
-        keep = set(os.environ["READER_WEEKS"].split(","))
-        rows = [r for r in rows if r["week"] in keep]
     items = prepare(rows, extractor, top)
-    held = cross_fit_short(items, l2)
+    held = cross_fit_short(items, l2)  # the feature ranking, week-held-out
+    if os.environ.get("READER_WEEKS"):  # LLM-score a subset of weeks only, to bound its CPU time
+        keep = set(os.environ["READER_WEEKS"].split(","))
+        items = [it for it in items if it["row"]["week"] in keep]
     plain = bool(model) and "gemma" in Path(model).name.lower()
-    gen = LlamaCppGenerator(LLMSettings(model_path=model or "", threads=2, chat_format="plain" if plain else ""))
+    gen = LlamaCppGenerator(LLMSettings(model_path=model or "", threads=int(os.environ.get("READER_LLM_THREADS", "2")), chat_format="plain" if plain else ""))
     name = Path(model).name if model else "SmolLM2-135M-Instruct"
     cache_file = CACHE / f"llm-{'noev' if no_ev else 'full'}-{name}-{k}-{n_sent}.pkl"
     done = pickle.load(open(cache_file, "rb")) if cache_file.is_file() else {}
@@ -519,31 +545,50 @@ def llm_scores(no_ev: bool, extractor: str, top: int, l2: float, model: str | No
         mean = np.asarray([s / max(n, 1) for s, n in it["lp"]], float)
         return np.stack([base - base.max(), lp - lp.max(), mean - mean.max()], axis=1)
 
-    weeks = sorted({it["row"]["week"] for it in items})
-    names = ("base", "llm_sum", "llm_mean")
-    results = {"without LLM": [], "with LLM": []}
-    for wk in weeks:
-        train = [(feats(it), np.asarray([gold_match(c.text, it["row"]["answers"])[0] for c in it["top"]]))
-                 for it in items if it["row"]["week"] != wk and it.get("lp")]
-        w = fit_softmax(train, names, l2)
-        for it in items:
-            r = it["row"]
-            if r["week"] != wk or skipped_for_generation(r["question"]):
-                continue
-            base_pred = pick(it, held[wk])[0]
-            pred = base_pred
-            if it.get("lp") and it["q"].type != "yesno":
-                s = feats(it) @ np.asarray([w[n] for n in names])
-                pred = it["top"][int(np.argmax(s))].text
-            results["without LLM"].append(em_f1(base_pred, r["answers"]))
-            results["with LLM"].append(em_f1(pred, r["answers"]))
-        print(f"week {wk}: rerank weights {w}")
+    # Does the LLM pick better among the top-k than the feature ranking? (no weights fit: plain argmax)
+    results = {"feature ranking (top 1)": [], "LLM sum log-prob among top-k": [], "LLM mean log-prob among top-k": []}
+    for it in items:
+        r = it["row"]
+        if skipped_for_generation(r["question"]):
+            continue
+        base_pred = pick(it, held[r["week"]])[0]
+        by_sum = by_mean = base_pred
+        if it.get("lp") and it["q"].type != "yesno":
+            lp = it["lp"]
+            by_sum = it["top"][int(np.argmax([s for s, _ in lp]))].text
+            by_mean = it["top"][int(np.argmax([s / max(n, 1) for s, n in lp]))].text
+        for label, pred in zip(results, (base_pred, by_sum, by_mean)):
+            results[label].append(em_f1(pred, r["answers"]))
     for label, res in results.items():
         print(f"[{name}] {label}: EM {100 * np.mean([e for e, _ in res]):.1f} / F1 {100 * np.mean([f for _, f in res]):.1f} "
-              f"(week-held-out, n={len(res)})")
+              f"(n={len(res)}, weeks {','.join(sorted({it['row']['week'] for it in items}))})")
 
 
 # -- speed: the whole Assistant per question -----------------------------------------------------------
+
+def reader_speed(no_ev: bool, n: int) -> None:
+    """Median seconds the reader itself takes per question (spaCy + features + candidate embeddings), warm models."""
+    from qa import reader
+    from qa.config import Settings
+    from qa.embed import make_embedder
+
+    rows = load_cache(no_ev)[:n]
+    embed = make_embedder(Settings.load().embedding).embed
+    r0 = rows[0]
+    reader.short_answer(r0["question"], r0["ranked"], r0["passages"], r0["as_of"], idf_fn(r0), embed=embed)  # warm-up
+    short, mc = [], []
+    for r in rows:
+        t = time.perf_counter()
+        reader.short_answer(r["question"], r["ranked"], r["passages"], r["as_of"], idf_fn(r), embed=embed)
+        short.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        reader.choose(r["question"], r["choices"], r["ranked"], r["passages"], r["as_of"], idf_fn(r), embed=embed)
+        mc.append(time.perf_counter() - t)
+    retrieval = statistics.median(r["retrieve_s"] for r in load_cache(no_ev))
+    print(f"reader alone over {len(rows)} questions: median {statistics.median(short):.2f}s per short answer, "
+          f"{statistics.median(mc):.2f}s per multiple-choice pick; retrieval + evidence selection median {retrieval:.2f}s "
+          f"(load average {os.getloadavg()[0]:.1f})")
+
 
 def speed(index: str, n: int, llm: bool, no_ev: bool = False) -> None:
     """Median seconds per question through Assistant.ask: short answers, then multiple choice (first n questions)."""
@@ -585,8 +630,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "cache":
         build_cache(args.index, args.no_ev, args.limit, approx=bool(os.environ.get("READER_APPROX")))
     elif args.command in ("report", "fit"):
-        report(args.no_ev, args.extractor, args.top, args.l2, show=args.show, refit=args.command == "fit")
+        report(args.no_ev, args.extractor, args.top, args.l2, show=args.show, refit=args.command == "fit",
+               index=args.index)
     elif args.command == "speed":
+        reader_speed(args.no_ev, args.limit or 30)
         speed(args.index, args.limit or 30, args.with_llm)
     elif args.command == "llm":
         llm_scores(args.no_ev, args.extractor, args.top, args.l2, args.model, args.k, args.sentences)

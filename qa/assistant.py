@@ -208,7 +208,9 @@ class Assistant:
         base = dict(question=question, query=query, passages=passages, as_of=req.as_of.isoformat() if req.as_of else None)
 
         if choices:
-            result = choose(query, choices, ranked, passages, base["as_of"], self.idf, embed=self.embedder.embed)
+            result = choose(query, choices, ranked, passages, base["as_of"], self.idf, embed=self.embedder.embed,
+                            search=lambda text: max((sc for _, sc in self.retriever.keyword(
+                                text, 1, self.retriever.allowed_ids(req))), default=0.0))
             answer = self._choice_answer(result, choices, evidence, ranked, passages, base)
             answer.timings = self._finish(timings, t0)
             yield StreamEvent("answer", answer=answer)

@@ -471,10 +471,10 @@ FEATURES = ("type", "best", "rank", "near", "head", "unit", "recent", "prank", "
 
 # Fit by `python -m eval.tune_reader fit` on the 8 DEV weeks (week-held-out figures in its report).
 WEIGHTS: dict[str, float] = {
-    "type": 1.815, "best": 0.019, "rank": 1.116, "near": 1.917, "head": 0.337, "unit": 1.102, "recent": 2.147,
-    "prank": 0.715, "sum": 0.817, "articles": 0.367, "mentions": 0.227, "title": 1.326, "qover": -1.579,
-    "len1": -0.359, "len": -0.305, "cap": -0.071, "type_best": 0.844, "type_near": 0.955, "pair": 1.691,
-    "type_mean": 0.81, "round": 1.745, "sim_kind": 2.81, "sim_q": -0.428,
+    "type": 1.932, "best": 0.063, "rank": 1.066, "near": 2.065, "head": 0.038, "unit": 0.982, "recent": 2.168,
+    "prank": 0.597, "sum": 1.127, "articles": -0.09, "mentions": 0.114, "title": 1.212, "qover": -1.502,
+    "len1": -0.274, "len": -0.345, "cap": 0.137, "type_best": 0.955, "type_near": 0.919, "pair": 1.715,
+    "type_mean": 0.567, "round": 1.689, "sim_kind": 2.789, "sim_q": -0.177,
 }
 
 
@@ -591,11 +591,12 @@ class ChoiceResult:
 
 
 NEGATED = re.compile(r"\bexcept\b|\bnot one of\b|\bwhich (?:of these |one )?(?:is|was|are|were) not\b|\bnot among\b", re.I)
-CHOICE_FEATURES = ("support", "support_near", "phrase", "phrase_n", "words_n", "passage", "answer", "answer_top")
+CHOICE_FEATURES = ("support", "support_near", "phrase", "phrase_n", "words_n", "passage", "answer", "answer_top",
+                   "search", "search_top")
 # Fit by `python -m eval.tune_reader fit` (multiple-choice part), week-held-out.
 CHOICE_WEIGHTS: dict[str, float] = {
-    "support": 1.378, "support_near": 0.894, "phrase": 1.365, "phrase_n": 0.232, "words_n": 1.94, "passage": 0.431,
-    "answer": 1.329, "answer_top": 1.409,
+    "support": 0.988, "support_near": 0.571, "phrase": 0.716, "phrase_n": 0.694, "words_n": 1.885, "passage": 0.31,
+    "answer": 1.59, "answer_top": 0.5, "search": 0.74, "search_top": 0.168,
 }
 
 
@@ -612,7 +613,8 @@ def _phrase_in(phrase: str, text: str) -> bool:
 
 def choice_features(question: str, choices: Sequence[str], ranked: Sequence[Candidate], passages: Sequence[Passage],
                     idf: Idf | None = None, answer_cands: Sequence[AnswerCandidate] = (), top: int = 25,
-                    q: QuestionInfo | None = None) -> tuple[list[dict[str, float]], list[Candidate | None]]:
+                    q: QuestionInfo | None = None, search_scores: Sequence[float] | None = None
+                    ) -> tuple[list[dict[str, float]], list[Candidate | None]]:
     """Support features of each choice in the evidence, and the sentence that supports it best."""
     q = q or analyse(question)
     terms = _choice_terms(choices, q)
@@ -671,6 +673,11 @@ def choice_features(question: str, choices: Sequence[str], ranked: Sequence[Cand
             f["answer_top"] = 1.0
         feats.append(f)
         supports.append(best_c)
+    if search_scores and len(search_scores) == len(feats):
+        lo, hi = min(search_scores), max(search_scores)
+        for f, sc in zip(feats, search_scores):
+            f["search"] = (sc - lo) / (hi - lo) if hi > lo else 0.0
+            f["search_top"] = 1.0 if hi > lo and sc == hi else 0.0
     return feats, supports
 
 
@@ -687,7 +694,8 @@ def _overlap(a: str, b: str) -> float:
 def choose(question: str, choices: Sequence[str], candidates: Sequence[Candidate], passages: Sequence[Passage] = (),
            as_of: str | None = None, idf: Idf | None = None, *, weights: dict[str, float] | None = None,
            extractor: str = "spacy", spans_fn: Callable[[Sequence[str]], list[list[Span]]] | None = None,
-           answer_cands: Sequence[AnswerCandidate] | None = None, embed: Embed | None = None) -> ChoiceResult:
+           answer_cands: Sequence[AnswerCandidate] | None = None, embed: Embed | None = None,
+           search: Callable[[str], float] | None = None) -> ChoiceResult:
     """Pick the choice best supported by the evidence; None when no choice is supported at all.
 
     'Which of these is NOT ...' / '... except:' questions pick the least supported choice instead.
@@ -698,10 +706,12 @@ def choose(question: str, choices: Sequence[str], candidates: Sequence[Candidate
     if answer_cands is None:
         answer_cands = _rank(question, candidates, passages, as_of, idf, q=q, extractor=extractor,
                              spans_fn=spans_fn, embed=embed)[1]
-    feats, supports = choice_features(question, choices, candidates, passages, idf, answer_cands, q=q)
+    scores_kw = [search(f"{question} {c}") for c in choices] if search else None
+    feats, supports = choice_features(question, choices, candidates, passages, idf, answer_cands, q=q,
+                                      search_scores=scores_kw)
     w = weights or CHOICE_WEIGHTS
     scores = [sum(w.get(k, 0.0) * v for k, v in f.items()) for f in feats]
-    supported = [any(v > 0 for v in f.values()) for f in feats]
+    supported = [any(v > 0 for k, v in f.items() if not k.startswith("search")) for f in feats]
     if not any(supported):
         return ChoiceResult(None, None, scores)
     if NEGATED.search(question):
