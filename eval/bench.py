@@ -351,8 +351,10 @@ def run_hnsw(args: argparse.Namespace, queries: list[str]) -> dict[str, Any]:
     from qa.embed import make_embedder
     from qa.store import DB, new_faiss_index
 
-    settings = Settings.load(env={}, **{"embedding.backend": args.backend})
-    db = __import__("sqlite3").connect(Path(args.work) / f"index-{args.backend}" / DB)
+    folder = Path(args.hnsw_index) if args.hnsw_index else Path(args.work) / f"index-{args.backend}"
+    backend = json.loads((folder / "manifest.json").read_text())["embedding"]["backend"]
+    settings = Settings.load(env={}, **{"embedding.backend": backend})
+    db = __import__("sqlite3").connect(f"file:{folder / DB}?mode=ro", uri=True)  # only read
     rows = db.execute("SELECT id, vector FROM chunks ORDER BY id").fetchall()
     ids = np.asarray([r[0] for r in rows], dtype=np.int64)
     vecs = np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
@@ -371,7 +373,7 @@ def run_hnsw(args: argparse.Namespace, queries: list[str]) -> dict[str, Any]:
     build_s = time.perf_counter() - t
     faiss.omp_set_num_threads(1)  # as Store.dense_search does for its single queries
     k = 10
-    out: dict[str, Any] = {"vectors": int(len(vecs)), "queries": int(len(qv)), "build_s": round(build_s, 2),
+    out: dict[str, Any] = {"index": str(folder), "vectors": int(len(vecs)), "queries": int(len(qv)), "build_s": round(build_s, 2),
                            "exact_search_max": settings.ingest.exact_search_max}
     timings = {}
     results = {}
@@ -425,9 +427,11 @@ def build_parser() -> argparse.ArgumentParser:
                     help="articles through the plain reference loop (default 1000, 'all', or 0 to skip)")
     ap.add_argument("--hnsw-queries", type=int, default=500, help="extra chunk-vector queries for HNSW recall")
     ap.add_argument("--no-hnsw", action="store_true", help="skip the HNSW recall measurement")
+    ap.add_argument("--hnsw-index", metavar="DIR",
+                    help="only measure HNSW recall, on the vectors of this existing index (read only), and print it")
     ap.add_argument("--no-llm", action="store_true", help="end-to-end answers without the language model")
     ap.add_argument("--model", help="GGUF model for end-to-end answers (default: the packaged SmolLM2)")
-    ap.add_argument("--out", type=Path, default=REPO / "eval" / "out" / "bench", help="output folder")
+    ap.add_argument("--out", type=Path, default=REPO / "eval" / "runs" / "bench", help="output folder (default eval/runs/bench)")
     ap.add_argument("--inline", action="store_true", help="run the pipelines in this process (tests)")
     ap.add_argument("--report-only", action="store_true",
                     help="only rebuild the table, JSON and plot from DIR/work (e.g. after stopping a long run)")
@@ -442,6 +446,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.role:
         result = run_role(args.role, args)
         (Path(args.work) / f"{args.role}.json").write_text(json.dumps(result, indent=2))
+        return 0
+    if args.hnsw_index and not args.role:
+        print(json.dumps(run_hnsw(args, []), indent=2))  # queries: chunk vectors of the index
         return 0
     if args.report_only:
         return report(args.out, {r: json.loads((args.out / "work" / f"{r}.json").read_text()) for r in ROLES

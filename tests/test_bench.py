@@ -87,3 +87,13 @@ def test_report_only_rebuilds_from_partial_results(tmp_path, capsys):
     table = capsys.readouterr().out
     assert "| qa (hash) | 6 |" in table and "| qa (hash) | 12 |" not in table
     assert (out / "bench.png").is_file() and json.loads((out / "bench.json").read_text())["plan"]["total"] == 12
+
+
+def test_hnsw_recall_on_an_existing_index(tmp_path, capsys):
+    from qa.assistant import build_index
+
+    corpus = _corpus(tmp_path / "c.jsonl.gz", 20)
+    build_index([corpus], tmp_path / "idx", progress=False, **{"embedding.backend": "hash"})
+    assert bench.main(["--hnsw-index", str(tmp_path / "idx"), "--hnsw-queries", "15"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["queries"] == 15 and result["vectors"] > 15 and result["recall_at_10"] > 0.5
