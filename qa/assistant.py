@@ -224,6 +224,7 @@ class Assistant:
             yield StreamEvent("answer", answer=answer)
             return
 
+        short = None if spoke else short_answer(query, ranked, passages, base["as_of"], self.idf, embed=self.embedder.embed)
         kept: list[cite.Claim] = []
         dropped: list[cite.Claim] = []
         tokens: dict[str, int] = {}
@@ -239,22 +240,45 @@ class Assistant:
             kept, dropped = cite.verify("".join(raw), used, self.settings.answer, self._similarity,
                                         aliases=news_aliases(self.store) if spoke else None)
         kept = self._on_topic(kept, evidence)
-        mode = "generated"
+        mode = "generated" if kept else "extractive"
         if not kept:
-            kept = self._on_topic(cite.extractive(evidence, self.settings.answer.extractive_sentences), evidence)
-            mode = "extractive"
+            kept = self._on_topic(cite.extractive(evidence, self.settings.answer.extractive_sentences), evidence,
+                                  floor=self.settings.answer.extractive_floor)
+        evidence, kept = self._lead_with(short, kept, evidence, passages)
         numbering = cite.number_citations(kept)
         text = cite.render(kept, numbering)
         if req.prefers_recent and req.as_of:
-            dates = sorted(p.published for p in passages if p.published and any(
-                passages[e.passage_index] is p for e in evidence if e.n in numbering))
-            if dates:
-                text = f"As of {dates[-1]}, {text[:1].lower() + text[1:] if not text[:2].isupper() else text}"
-        short = short_answer(query, ranked, passages, base["as_of"], self.idf, embed=self.embedder.embed)  # reader
-        answer = Answer(text=text, short=short.text if short else short_from_text(kept[0].text), citations=cite.build_citations(numbering, evidence, passages),
-                        mode=mode, tokens=tokens, dropped=[f"{c.text} ({c.why})" for c in dropped], **base)
+            text = self._dated(text, numbering, evidence, passages)
+        answer = Answer(text=text, short=short.text if short else short_from_text(kept[0].text),
+                        citations=cite.build_citations(numbering, evidence, passages), mode=mode, tokens=tokens,
+                        dropped=[f"{c.text} ({c.why})" for c in dropped], **base)
         answer.timings = self._finish(timings, t0)
         yield StreamEvent("answer", answer=answer)
+
+    def _lead_with(self, short: Any, claims: list[cite.Claim], evidence: list[Evidence],
+                   passages: list[Passage]) -> tuple[list[Evidence], list[cite.Claim]]:
+        """Make the first sentence state the short answer, citing the sentence it was read from."""
+        if short is None or not short.text or short.type == "yesno":
+            return evidence, claims
+        if claims and _mentions(claims[0].text, short.text):
+            return evidence, claims
+        c = short.candidate
+        ev = next((e for e in evidence if e.article_id == c.article_id and e.start == c.start), None)
+        if ev is None:
+            ev = Evidence(max((e.n for e in evidence), default=0) + 1, c.text, c.article_id, c.start, c.end,
+                          c.passage_index, round(c.score, 4))
+            evidence = [*evidence, ev]
+        lead = cite.Claim(c.text, [ev.n], f"states the short answer '{short.text}'")
+        rest = [x for x in claims if x.cites != [ev.n]]
+        return evidence, [lead, *rest][: self.settings.answer.max_sentences]
+
+    @staticmethod
+    def _dated(text: str, numbering: dict[int, int], evidence: list[Evidence], passages: list[Passage]) -> str:
+        """'As of <newest cited article date>, ...' for questions about the latest state of things."""
+        dates = sorted(passages[e.passage_index].published or "" for e in evidence if e.n in numbering)
+        if not dates or not dates[-1]:
+            return text
+        return f"As of {dates[-1]}, {text[:1].lower() + text[1:] if not text[:2].isupper() else text}"
 
     # -- pieces ---------------------------------------------------------------------------------
     def _generator_available(self) -> bool:
@@ -290,11 +314,11 @@ class Assistant:
             raise ConfigError(f"the prompt needs {n} tokens but llm.n_ctx leaves {budget}: raise llm.n_ctx")
         return messages, used, {"prompt": n, "evidence_used": len(used), "evidence_dropped": len(evidence) - len(used)}
 
-    def _on_topic(self, claims: list[cite.Claim], evidence: list[Evidence]) -> list[cite.Claim]:
+    def _on_topic(self, claims: list[cite.Claim], evidence: list[Evidence], floor: float | None = None) -> list[cite.Claim]:
         """Verified sentences whose citations are relevant enough to the question, at most max_sentences."""
         score = {e.n: e.score for e in evidence}
         best = max(score.values(), default=0.0)
-        floor = self.settings.answer.min_claim_relevance * best
+        floor = (self.settings.answer.min_claim_relevance if floor is None else floor) * best
         kept = [c for c in claims if max((score.get(n, 0.0) for n in c.cites), default=0.0) >= floor]
         return kept[: self.settings.answer.max_sentences]
 
@@ -319,6 +343,13 @@ class Assistant:
     def _finish(timings: dict[str, float], t0: float) -> dict[str, float]:
         timings["total"] = time.perf_counter() - t0
         return {k: round(v, 4) for k, v in timings.items()}
+
+
+def _mentions(text: str, phrase: str) -> bool:
+    from .textutil import words
+
+    hay, needle = " ".join(words(text)), " ".join(words(phrase))
+    return bool(needle) and f" {needle} " in f" {hay} "
 
 
 def _names(text: str) -> list[str]:

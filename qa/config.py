@@ -70,6 +70,7 @@ class AnswerSettings:
     support_similarity: float = _doc("... or if its embedding cosine with the cited sentences reaches this (content words still >= 0.4).", 0.75)
     extractive_sentences: int = _doc("Sentences quoted when the answer falls back to quoting the evidence.", 2)
     max_sentences: int = _doc("At most this many verified sentences are shown.", 3)
+    extractive_floor: float = _doc("A quoted fallback sentence after the first must be at least this share as relevant as the best.", 0.85)
     min_claim_relevance: float = _doc("A verified sentence is kept only if what it cites is at least this share as relevant as the best evidence.", 0.6)
 
 
