@@ -86,21 +86,11 @@ class SentenceTransformerEmbedder:
         return self._model
 
     def _load(self):  # noqa: ANN202
-        try:
-            from sentence_transformers import SentenceTransformer
-        except ImportError:
-            raise missing("sentence-transformers", "embedding") from None
         backend = self.settings.backend
         try:
-            from transformers.utils import logging as hf_logging
-
-            hf_logging.disable_progress_bar()  # "Loading weights" bars are noise to a user
-        except ImportError:
-            pass
-        try:
             if backend == "torch":
-                model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
-            else:
+                model = _load_sentence_transformer(self.path)
+            else:  # ONNX Runtime + tokenizers only: torch and sentence-transformers stay unloaded (~0.4 GB, seconds)
                 from .embed_onnx import load_onnx
 
                 model = load_onnx(self.path, quantized=backend == "onnx-int8")
@@ -126,6 +116,20 @@ class SentenceTransformerEmbedder:
             self._tokenizer = _load_tokenizer(self.path)
         encodings = self._tokenizer.encode_batch(list(texts), add_special_tokens=False)
         return [len(e.ids) for e in encodings]
+
+
+def _load_sentence_transformer(path: Path):  # noqa: ANN202 - SentenceTransformer
+    try:
+        from sentence_transformers import SentenceTransformer
+    except ImportError:
+        raise missing("sentence-transformers", "embedding") from None
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # "Loading weights" bars are noise to a user
+    except ImportError:
+        pass
+    return SentenceTransformer(str(path), device="cpu", local_files_only=True)
 
 
 def _load_tokenizer(path: Path):  # noqa: ANN202 - tokenizers.Tokenizer

@@ -110,6 +110,9 @@ def _export_fp32(model_dir: Path, out: Path) -> None:
         from transformers import AutoModel
     except ImportError:
         raise missing("torch", "exporting the embedding model to ONNX") from None
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # "Loading weights" bars are noise to a user
     try:
         # eager attention: the SDPA path traces shape checks as constants, which would not hold for other shapes
         model = AutoModel.from_pretrained(str(model_dir), local_files_only=True, attn_implementation="eager")
