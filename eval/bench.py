@@ -624,6 +624,9 @@ def plot(results: dict[str, Any], path: Path) -> None:
     ax.plot(xs, [r["disk_mb"] for r in fast["sizes"]], "s-", label="index on disk")
     ax.set(title="memory and disk", xlabel="articles", ylabel="MB")
     ax.legend()
+    loads = [r.get("load_avg", [None])[0] for r in fast["sizes"]]
+    fig.suptitle(f"{results.get('machine', {}).get('cpus', '?')} CPUs; 1-min load average at each size: {loads}",
+                 fontsize=9)  # a busy machine's numbers are not an idle machine's
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
