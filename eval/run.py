@@ -245,6 +245,50 @@ def scores(summary: dict[str, Any]) -> dict[str, Any]:
             "errors": summary["errors"]}
 
 
+# -- re-scoring ------------------------------------------------------------------------------------
+
+def rescore(out: str | Path) -> dict[str, Any]:
+    """Recompute the metrics of a run folder from its stored records (after a metric definition changed).
+
+    Everything the records determine is recomputed (answers, citations, multiple choice, failure kinds); the
+    figures that need text the records do not keep (retrieved passages, cited passages) are kept as stored.
+    """
+    from qa.types import Answer, Citation
+
+    out_dir = Path(out)
+    path = out_dir / QUESTIONS
+    records = read_records(path)
+    if not records:
+        raise ConfigError(f"{path} holds no records: run `qa eval ... --out {out_dir}` first")
+    info = json.loads((out_dir / RUN).read_text(encoding="utf-8"))
+    kept = ("passages_gold", "cited_support", *(f"hit@{k}" for k in M.HIT_KS), "rr", "evidence_rank")
+    for rec in records:
+        if rec.get("error"):
+            continue
+        q = GoldQuestion(id=rec["id"], question=rec["question"], format=rec["format"], source=rec["source"],
+                         as_of=rec["as_of"], history=rec["history"], **rec["gold"])
+        cits = [Citation(c["n"], c["article_id"], c["title"], "", "", c["published"], c["sentence"], c["start"], c["end"])
+                for c in rec["citations"]]
+        answer = Answer(question=q.question, text=rec["answer"], short=rec["short"], citations=cits, passages=[],
+                        abstained=rec["abstained"], mode=rec["mode"])
+        old = rec["metrics"]
+        m = M.answer_metrics(q, answer)
+        m.update({k: old[k] for k in kept if k in old})
+        if m.get("failure") is not None or old.get("failure") is not None:
+            m["failure"] = M.failure_kind(m)
+        if rec.get("choice") is not None:
+            m.update(M.choice_metrics(q, Answer(question=q.question, text="", short="", citations=[], passages=[],
+                                                choice=rec["choice"]["index"])))
+        rec["metrics"] = m
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    summary = summarize(records, info)
+    (out_dir / SUMMARY).write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
+    write_markdown(summary, out_dir / REPORT)
+    write_chart(summary, out_dir / CHART)
+    summary["out"] = str(out_dir)
+    return summary
+
+
 # -- command line -----------------------------------------------------------------------------------
 
 def run_from_cli(args: Any) -> int:
@@ -263,6 +307,22 @@ def run_from_cli(args: Any) -> int:
     return 0
 
 
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m eval.run rescore DIR`: recompute a run folder's metrics from its records."""
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python -m eval.run", description="Eval utilities (the run itself is `qa eval`).")
+    p.add_argument("action", choices=["rescore"])
+    p.add_argument("out", metavar="DIR", help="a run folder written by `qa eval --out DIR`")
+    args = p.parse_args(argv)
+    try:
+        print(headline(rescore(args.out)))
+    except QAError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def headline(summary: dict[str, Any]) -> str:
     """One line of the main figures."""
     o = summary["overall"]
@@ -277,3 +337,7 @@ def headline(summary: dict[str, Any]) -> str:
     if total:
         parts.append(f"latency p50 {total['p50']:.2f}s p95 {total['p95']:.2f}s")
     return "; ".join(parts)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

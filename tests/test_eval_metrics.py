@@ -48,11 +48,28 @@ def test_citation_precision_and_recall_by_hand():
                    citation(2, "The weather in Bogota was sunny.")],
     )
     m = M.citation_metrics(answer)
-    # sentence 1 cites [1] (supports; the 'As of' date framing is cut) and [2] (does not); sentence 2 cites [2]
-    # (the number 40 is absent); sentence 3 cites nothing. Pairs 3, supported 1; sentences 3, supported 1.
+    # sentence 1 cites [1] (supports alone; the 'As of' date framing is cut) and [2] (does not, and [1] supports
+    # without it: imprecise); sentence 2 cites [2] (the number 40 is absent); sentence 3 cites nothing.
+    # Pairs 3, precise 1; sentences 3, supported 1.
     assert (m["cit_pairs"], m["cit_supported"], m["sentences"], m["sentences_supported"]) == (3, 1, 3, 1)
     assert m["cit_precision"] == pytest.approx(1 / 3)
     assert m["cit_recall"] == pytest.approx(1 / 3)
+
+
+def test_citations_that_support_only_together_are_precise():
+    # A headline without a full stop runs into the next quoted sentence: the claim cites both, and only both
+    # together hold all its words. Hyphenated words ('Four-time') count as their parts.
+    answer = Answer(question="q", short="", passages=[],
+                    text="Four-time champion Rob Gronkowski retires [1] He won titles with Tampa Bay. [2]",
+                    citations=[citation(1, "Four-time champion Rob Gronkowski retires"),
+                               citation(2, "He won titles with Tampa Bay.")])
+    m = M.citation_metrics(answer)
+    assert (m["cit_pairs"], m["cit_supported"], m["sentences"], m["sentences_supported"]) == (2, 2, 1, 1)
+    # a third citation that adds nothing is imprecise: 2 of 3
+    answer.text = answer.text.replace("[2]", "[2][3]")
+    answer.citations.append(citation(3, "The weather was fine."))
+    m = M.citation_metrics(answer)
+    assert (m["cit_pairs"], m["cit_supported"], m["sentences_supported"]) == (3, 2, 1)
 
 
 def test_abstained_answers_have_no_citation_metrics_and_score_zero():

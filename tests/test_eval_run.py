@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from eval.run import CHART, QUESTIONS, REPORT, RUN, SUMMARY, read_records, run_eval, scores
+from eval.run import main as main_rescore
 from qa import Assistant
 from qa.cli import main
 from qa.config import Settings
@@ -189,3 +190,15 @@ def test_cli_reports_a_missing_gold_file_in_one_line(tmp_path, capsys):
     rc = main(["eval", str(tmp_path / "nope.jsonl"), "--index", str(tmp_path / "idx"), "--no-llm"])
     err = capsys.readouterr().err
     assert rc == 1 and "nope.jsonl does not exist" in err and "Traceback" not in err
+
+
+def test_rescore_recomputes_metrics_from_the_records(data):
+    s, _ = run(data, "out")
+    path = data / "out" / QUESTIONS
+    records = read_records(path)
+    for r in records:  # as if written by an older metric definition
+        r["metrics"] = {**r["metrics"], "em": 0.0, "cit_precision": None, "cit_pairs": None, "mc_correct": 0.0}
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    assert main_rescore(["rescore", str(data / "out")]) == 0
+    again = json.loads((data / "out" / SUMMARY).read_text())
+    assert scores(again) == scores(s)
