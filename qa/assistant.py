@@ -239,7 +239,7 @@ class Assistant:
             tokens["completion"] = self.generator.count_tokens("".join(raw)) if raw else 0
             kept, dropped = cite.verify("".join(raw), used, self.settings.answer, self._similarity,
                                         aliases=news_aliases(self.store) if spoke else None)
-        kept = self._on_topic(kept, evidence)
+        kept = self._said_by(spoke, self._on_topic(kept, evidence), evidence)
         mode = "generated" if kept else "extractive"
         if not kept:
             kept = self._on_topic(cite.extractive(evidence, self.settings.answer.extractive_sentences), evidence,
@@ -254,6 +254,15 @@ class Assistant:
                         dropped=[f"{c.text} ({c.why})" for c in dropped], **base)
         answer.timings = self._finish(timings, t0)
         yield StreamEvent("answer", answer=answer)
+
+    @staticmethod
+    def _said_by(spoke: Any, claims: list[cite.Claim], evidence: list[Evidence]) -> list[cite.Claim]:
+        """For 'what did X say' questions, keep the sentences that cite X's own statements, when there are any."""
+        if not spoke or not claims:
+            return claims
+        by_n = {e.n: e for e in evidence}
+        own = [c for c in claims if any(n in by_n and spoke.boost(by_n[n]) > 0 for n in c.cites)]
+        return own or claims
 
     def _lead_with(self, short: Any, claims: list[cite.Claim], evidence: list[Evidence],
                    passages: list[Passage]) -> tuple[list[Evidence], list[cite.Claim]]:

@@ -78,3 +78,37 @@ def test_bad_date_and_empty_question_are_clear_errors(fake_assistant):
         a.ask("Anything?", as_of="yesterday-ish")
     with pytest.raises(ConfigError, match="question is empty"):
         a.ask("  ")
+
+
+class EchoGenerator:
+    """A fake model that answers by copying every numbered evidence sentence of its prompt, with its number."""
+
+    name, n_ctx = "echo", 4096
+
+    def __init__(self):
+        self.prompts = []
+
+    def count_tokens(self, text):
+        return len(text.split())
+
+    def generate(self, messages, max_tokens, stream=False):
+        import re
+
+        self.prompts.append(messages)
+        lines = re.findall(r"^\[(\d+)\] (.+)$", messages[-1]["content"], flags=re.M)
+        reply = " ".join(f"{text} [{n}]" for n, text in lines)
+        return iter(reply.split(" ")) if stream else reply
+
+
+def test_what_did_x_say_keeps_only_sentences_citing_x(hash_settings):
+    from qa.assistant import Assistant
+
+    from .conftest import SAMPLE
+
+    a = Assistant.open(settings=hash_settings, create=True, generator=EchoGenerator())
+    a.index([SAMPLE], progress=False)
+    ans = a.ask("What did Ren say about chips?")
+    assert ans.citations and not ans.abstained
+    statements = a.store.db.execute("SELECT start, \"end\" FROM quotes WHERE canonical LIKE 'Ren%'").fetchall()
+    for c in ans.citations:
+        assert any(s < c.end and c.start < e for s, e in statements), c.sentence
