@@ -23,8 +23,9 @@ TITLES: dict[str, tuple[str, str]] = {
     "hit@5": ("Retrieval hit@5", "evidence article among the first 5 distinct retrieved articles"),
     "hit@10": ("Retrieval hit@10", "evidence article among the first 10 distinct retrieved articles"),
     "mrr": ("Retrieval MRR", "mean of 1/rank of the evidence article (0 when not retrieved)"),
-    "citation_precision": ("Citation precision", "(sentence, citation) pairs whose cited sentence supports the sentence"),
-    "citation_recall": ("Citation recall", "answer sentences with at least one supporting citation"),
+    "citation_precision": ("Citation precision", "citations that support their sentence alone, or that the sentence's "
+                           "citations need to support it together (ALCE)"),
+    "citation_recall": ("Citation recall", "answer sentences that their citations, together, support"),
     "abstention_accuracy": ("Abstention accuracy", "unanswerable questions answered with an abstention"),
     "false_abstention": ("False abstention", "answerable questions answered with an abstention (lower is better)"),
 }
