@@ -31,7 +31,7 @@ from .errors import IndexMismatchError, StoreError, missing
 from .types import Article, Chunk, Passage
 
 SCHEMA_VERSION = 1
-CHUNKER_VERSION = 2  # bump when chunking.py changes how text is cut, so old indexes are not silently mixed
+CHUNKER_VERSION = 3  # bump when chunking.py changes how text is cut, so old indexes are not silently mixed
 MANIFEST = "manifest.json"
 DB = "index.sqlite"
 FAISS_FILE = "vectors.faiss"
