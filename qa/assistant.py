@@ -36,6 +36,9 @@ class StreamEvent:
     answer: Answer | None = None
 
 
+# Sentence openers that are lowercased after "As of <date>, "; anything else (names, places) keeps its capital.
+_LOWER_OK = frozenset("the a an it its he she his her they their this that these those there in on at after before".split())
+
 class Assistant:
     """Question answering over one index folder, with verified citations."""
 
@@ -287,7 +290,10 @@ class Assistant:
         dates = sorted(passages[e.passage_index].published or "" for e in evidence if e.n in numbering)
         if not dates or not dates[-1]:
             return text
-        return f"As of {dates[-1]}, {text[:1].lower() + text[1:] if not text[:2].isupper() else text}"
+        first = text.split(" ", 1)[0]
+        if first.lower() in _LOWER_OK:  # "The ..." → "as of D, the ...", but never "saudi Arabia"
+            text = first.lower() + text[len(first):]
+        return f"As of {dates[-1]}, {text}"
 
     # -- pieces ---------------------------------------------------------------------------------
     def _generator_available(self) -> bool:

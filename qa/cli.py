@@ -202,8 +202,9 @@ def _search(args: argparse.Namespace) -> int:
         if not passages:
             print("   (nothing found)")
         for i, p in enumerate(passages, 1):
-            print(f"{i:>2}. {p.score:.3f}  {p.title}  [{p.published or 'undated'} · {p.source or '?'}]")
-            print(f"    {_clip(p.text, 300)}")
+            print(f"{i:>2}. {p.score:.3g}  {p.title}  [{p.published or 'undated'} · {p.source or '?'}]")
+            for line in _matching_sentences(p.text, args.query) or [_clip(p.text, 300)]:
+                print(f"    {line}")
     return 0
 
 
@@ -322,6 +323,21 @@ def _config(args: argparse.Namespace) -> int:
             value = value[part]
         print(f"{name} = {value!r}\n    {doc}")
     return 0
+
+
+def _matching_sentences(text: str, query: str, n: int = 2) -> list[str]:
+    """The passage's sentences holding the query's words, the words rarest in the passage weighing most."""
+    from .chunking import split_sentences
+    from .textutil import content_words
+
+    terms = set(content_words(query))
+    sents = [text[a:b] for a, b in split_sentences(text)]
+    has = [terms & set(content_words(s)) for s in sents]
+    df = {t: sum(t in h for h in has) for t in terms}
+    score = [sum(1.0 / df[t] for t in h) for h in has]
+    top = max(score, default=0.0)
+    best = sorted((i for i in range(len(sents)) if score[i] > 0 and score[i] >= top / 2), key=lambda i: -score[i])[:n]
+    return [_clip(sents[i], 300) for i in sorted(best)]
 
 
 def _clip(text: str, n: int) -> str:

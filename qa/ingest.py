@@ -121,6 +121,7 @@ def ingest(
                 flush()
             bar.set_postfix_str(f"+{report.added} ~{report.updated} ={report.unchanged} chunks {report.chunks}", refresh=False)
         flush()
+        bar.set_postfix_str(f"+{report.added} ~{report.updated} ={report.unchanged} chunks {report.chunks}")
         if prune:
             gone = [i for i in store.ids_from_origins(p for p in paths if Path(p).exists()) if i not in seen]
             report.removed = store.remove(gone)

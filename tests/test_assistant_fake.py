@@ -114,3 +114,15 @@ def test_what_did_x_say_keeps_only_sentences_citing_x(hash_settings):
     statements = a.store.db.execute("SELECT start, \"end\" FROM quotes WHERE canonical LIKE 'Ren%'").fetchall()
     for c in ans.citations:
         assert any(s < c.end and c.start < e for s, e in statements), c.sentence
+
+
+def test_as_of_prefix_keeps_capitals_of_names_and_lowers_plain_openers():
+    from types import SimpleNamespace
+
+    from qa.assistant import Assistant
+
+    ev = [SimpleNamespace(n=1, passage_index=0), SimpleNamespace(n=2, passage_index=1)]
+    passages = [SimpleNamespace(published="2022-06-18"), SimpleNamespace(published="2022-06-20")]
+    dated = Assistant._dated("Saudi Arabia's ministry seized toys [1].", {1: 1, 2: 2}, ev, passages)
+    assert dated == "As of 2022-06-20, Saudi Arabia's ministry seized toys [1]."
+    assert Assistant._dated("The ministry seized toys [1].", {1: 1}, ev, passages).startswith("As of 2022-06-18, the ministry")
