@@ -37,6 +37,7 @@ class StreamEvent:
 
 
 # Sentence openers that are lowercased after "As of <date>, "; anything else (names, places) keeps its capital.
+_ON_TOPIC_BOOST = 0.15  # news.speakers.Focus.boost of a sentence inside the speaker's statements most on the topic
 _LOWER_OK = frozenset("the a an it its he she his her they their this that these those there in on at after before".split())
 
 class Assistant:
@@ -247,12 +248,19 @@ class Assistant:
         if not kept:
             kept = self._on_topic(cite.extractive(evidence, self.settings.answer.extractive_sentences), evidence,
                                   floor=self.settings.answer.extractive_floor)
+        if spoke and spoke.topic and not spoke.clear and not self._cites_speaker(spoke, kept, evidence):
+            reason = f"no statement by {spoke.canonicals[0]} about {spoke.topic} was found"
+            answer = Answer(text=cite.SENTINEL, short="", citations=[], abstained=True, mode="abstained",
+                            dropped=[reason], **base)
+            answer.timings = self._finish(timings, t0)
+            yield StreamEvent("answer", answer=answer)
+            return
         evidence, kept = self._lead_with(short, kept, evidence, passages)
         numbering = cite.number_citations(kept)
         text = cite.render(kept, numbering)
         if req.prefers_recent and req.as_of:
             text = self._dated(text, numbering, evidence, passages)
-        answer = Answer(text=text, short=short.text if short else short_from_text(kept[0].text),
+        answer = Answer(text=text, short=short.text if short and short.text else short_from_text(kept[0].text),
                         citations=cite.build_citations(numbering, evidence, passages), mode=mode, tokens=tokens,
                         dropped=[f"{c.text} ({c.why})" for c in dropped], **base)
         answer.timings = self._finish(timings, t0)
@@ -260,21 +268,44 @@ class Assistant:
 
     @staticmethod
     def _said_by(spoke: Any, claims: list[cite.Claim], evidence: list[Evidence]) -> list[cite.Claim]:
-        """For 'what did X say' questions, keep the sentences that cite X's own statements, when there are any."""
+        """For 'what did X say (about Y)': the sentences citing X's statements most on Y, else X's other statements.
+
+        When the model's sentences miss the statement most on the topic but the evidence holds it, that sentence
+        leads the answer (quoted as evidence), followed by at most one of the model's sentences citing X.
+        """
         if not spoke or not claims:
             return claims
         by_n = {e.n: e for e in evidence}
-        own = [c for c in claims if any(n in by_n and spoke.boost(by_n[n]) > 0 for n in c.cites)]
+
+        def level(c: cite.Claim) -> float:
+            return max((spoke.boost(by_n[n]) for n in c.cites if n in by_n), default=0.0)
+
+        top = [c for c in claims if level(c) >= _ON_TOPIC_BOOST]
+        if top:
+            return top
+        own = [c for c in claims if level(c) > 0]
+        lead = [e for e in evidence if spoke.boost(e) >= _ON_TOPIC_BOOST] if spoke.topic else []
+        if lead:
+            return [cite.Claim(lead[0].text, [lead[0].n], "the speaker's statement most on the topic"), *own[:1]]
         return own or claims
+
+    @staticmethod
+    def _cites_speaker(spoke: Any, claims: list[cite.Claim], evidence: list[Evidence]) -> bool:
+        by_n = {e.n: e for e in evidence}
+        return any(n in by_n and spoke.boost(by_n[n]) > 0 for c in claims for n in c.cites)
 
     def _lead_with(self, short: Any, claims: list[cite.Claim], evidence: list[Evidence],
                    passages: list[Passage]) -> tuple[list[Evidence], list[cite.Claim]]:
         """Make the first sentence state the short answer, citing the sentence it was read from."""
-        if short is None or not short.text or short.type == "yesno":
-            return evidence, claims
-        if claims and _mentions(claims[0].text, short.text):
+        if short is None or not (short.text or short.type == "yesno"):
             return evidence, claims
         c = short.candidate
+        if short.type == "yesno":  # lead with the sentence that states the question's claim, unless already cited
+            cited = {(e.article_id, e.start) for e in evidence if any(e.n in x.cites for x in claims)}
+            if not (short.text == "TRUE" or short.score > 0) or (c.article_id, c.start) in cited:
+                return evidence, claims
+        elif claims and _mentions(claims[0].text, short.text):
+            return evidence, claims
         ev = next((e for e in evidence if e.article_id == c.article_id and e.start == c.start), None)
         if ev is None:
             ev = Evidence(max((e.n for e in evidence), default=0) + 1, c.text, c.article_id, c.start, c.end,

@@ -56,7 +56,7 @@ def parse_claims(answer: str) -> list[Claim]:
 
 
 _BOILERPLATE = re.compile(
-    r"^(?:the answer(?: to (?:the|your) question)? is:?|answer:|according to the (?:evidence|articles?|text|sources?)"
+    r"^(?:the answer(?: to (?:the|your|this|that) question)? is:?|answer:|according to the (?:evidence|articles?|text|sources?)"
     r"(?: provided)?,?|based on the (?:evidence|articles?|text|sources?)(?: provided)?,?|the evidence (?:says|shows|states) that"
     r"|the evidence (?:is|says|shows|states):)\s*",
     re.I,

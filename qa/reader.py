@@ -81,6 +81,10 @@ class QuestionInfo:
     kind: str = ""  # the words naming what is asked for ('festive crop', 'a country'), compared with candidates
 
 
+_TRUE_FALSE = re.compile(r"\btrue or false\b|\b(?:true|false)\s*[:?]", re.I)
+_YESNO_OPENER = re.compile(r"^\s*(?:will|would|did|does|do|is|are|was|were|has|have|had|can|could|should)\s")
+
+
 def _ask_clause(question: str) -> str:
     """The sentence of the question that asks (the last one with a wh-word, or a trailing 'titled:' stub)."""
     parts = [p for p in re.split(r"(?<=[.?!])\s+(?=[A-Z\"“‘'])", question.strip()) if p]
@@ -105,7 +109,8 @@ def analyse(question: str) -> QuestionInfo:
 
     first = re.search(r"\b(what|which|who|whom|whose|where|when|how)\b", low)
     wh = first.group(1) if first else ""
-    if re.search(r"\btrue or false\b", low) or re.search(r"\b(true|false)\s*[:?]", low):
+    if re.search(r"\btrue or false\b", low) or re.search(r"\b(true|false)\s*[:?]", low) or (
+            _YESNO_OPENER.match(low) and not re.search(r"\bor\b", low)):  # "Will Huawei sell ...?" (not "Is it A or B?")
         qtype = "yesno"
     elif re.search(r"\bwhat (percentage|percent|proportion|share)\b|\bhow many percent", low):
         qtype = "percent"
@@ -542,7 +547,11 @@ def short_answer(question: str, ranked: Sequence[Candidate], passages: Sequence[
     q, ranked_cands = candidates(question, ranked, passages, as_of, idf, **kw)
     if q.type == "yesno":
         verdict, sentence = judge(question, ranked, idf)
-        return ShortAnswer(verdict, sentence, q.type, 0.0) if sentence is not None else None
+        if sentence is None:
+            return None
+        if not _TRUE_FALSE.search(question):  # "Will X ...?": no one-word answer; the sentence stating it leads
+            return ShortAnswer("", sentence, q.type, 1.0 if verdict == "TRUE" else 0.0)
+        return ShortAnswer(verdict, sentence, q.type, 0.0)
     if not ranked_cands:
         return None
     best = ranked_cands[0]
@@ -561,6 +570,8 @@ def judge(question: str, ranked: Sequence[Candidate], idf: Idf | None = None, to
     best, best_c = 0.0, None
     for c in ranked[:top]:
         have = set(content_words(c.text))
+        toks = _TOKEN.findall(c.text.lower())
+        have |= {stem(a + b) for a, b in zip(toks, toks[1:])}  # 'smart phone' covers 'smartphone'
         cover = sum(w.get(t, 1.0) for t in terms if t in have) / total
         if nums and not all(n in c.text for n in nums):
             cover *= 0.5

@@ -77,3 +77,8 @@ def test_possessive_before_full_stop_ends_a_sentence():
 
     text = "He criticised Hannity’s. Then he left."
     assert [text[a:b] for a, b in split_sentences(text)] == ["He criticised Hannity’s.", "Then he left."]
+
+
+def test_filler_naming_this_question_is_stripped_too():
+    assert [c.text for c in parse_claims("The answer to this question is: Huawei will not invest in chips [1].")] == [
+        "Huawei will not invest in chips."]

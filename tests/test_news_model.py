@@ -79,3 +79,11 @@ def test_what_did_ren_zhengfei_say_about_chips_is_not_abstained(extractive):
 def test_what_did_raine_say_about_revenue_with_llm(real_assistant):
     ans = real_assistant.ask("What did Raine say about Huawei's revenue in 2020?")
     _cites_ren_growth(real_assistant, ans)
+
+
+def test_speaker_with_no_statement_on_the_topic_abstains(extractive):
+    # Ren's statements are all about Huawei; none is about Apple's iPhone, even if some are close in embedding.
+    ans = extractive.ask("What did Ren say about Apple's iPhone sales?")
+    assert ans.abstained, ans.text
+    focus_rows = extractive.ask("What did Ren say about chips?")
+    assert not focus_rows.abstained and INVEST in focus_rows.text

@@ -135,3 +135,18 @@ def test_spacy_noun_phrase_answer():
     ans = reader.short_answer("Which product remains difficult to find in many US stores due to a nationwide shortage?",
                               ranked, passages, extractor="spacy")
     assert ans is not None and ans.text.lower() == "baby formula"
+
+
+def test_questions_opening_with_an_auxiliary_are_yes_no_but_alternatives_are_not():
+    assert reader.analyse("Will Huawei sell its smartphone business?").type == "yesno"
+    assert reader.analyse("Did the Fed raise rates this week?").type == "yesno"
+    assert reader.analyse("Is the new chip made by TSMC or Samsung?").type != "yesno"
+
+
+def test_yes_no_question_leads_with_the_sentence_stating_it_even_when_words_are_split():
+    ranked, passages = _evidence(
+        "Huawei is in talks to sell its premium smartphones such as Mate and P.",
+        "The president of Huawei said that the company will never sell its smart phone business.",
+        relevance=(0.8, 0.75))
+    short = reader.short_answer("Will Huawei sell its smartphone business?", ranked, passages)
+    assert short.text == "" and short.score > 0 and "never sell" in short.candidate.text

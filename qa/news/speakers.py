@@ -28,6 +28,10 @@ from . import names as nm
 
 ABOUT_MIN_COSINE = 0.3  # a statement this close to the topic is about it
 ABOUT_RELATIVE = 0.4  # ... and so is one at least this fraction as close as the speaker's closest statement
+# For answering (stricter than listing): a statement clearly on the topic shares a topic word or has this cosine;
+# "What did Ren say about Apple's iPhone sales?" finds Ren's statements on Huawei phones at 0.30–0.36, none clear.
+CLEAR_COSINE = 0.45
+TOP_RELATIVE = 0.8  # the statements an answer should lead with score at least this fraction of the best
 EMBED_AT_MOST = 64  # statements embedded per query; more are pre-ranked by word overlap and their chunk's vector
 _PRONOUNS = {"he", "she"}
 
@@ -190,6 +194,7 @@ class Focus:
     canonicals: list[str]
     quotes: list[Quote]  # statements on the topic, best first
     spans: dict[str, list[tuple[int, int, bool]]]  # article id -> (start, end, on topic) of all their statements
+    clear: list[Quote] = field(default_factory=list)  # statements clearly on the topic (all of them without a topic)
 
     @property
     def name_words(self) -> frozenset[str]:
@@ -230,11 +235,16 @@ def focus(store: Any, question: str, embedder: Any = None, *, as_of: date | None
         return None
     on_topic = rank_about(store, list(rows), topic, embedder)[:limit] if topic else \
         sorted(rows, key=lambda q: (q.published or "", -q.start), reverse=True)[:limit]
-    keys = {(q.article_id, q.start) for q in on_topic}
+    clear, lead = on_topic, on_topic
+    if topic:
+        words = set(content_words(topic))
+        clear = [q for q in on_topic if words & set(content_words(q.statement)) or q.score >= CLEAR_COSINE / 2]
+        lead = [q for q in clear if q.score >= TOP_RELATIVE * clear[0].score] if clear else []
+    keys = {(q.article_id, q.start) for q in lead}
     spans: dict[str, list[tuple[int, int, bool]]] = defaultdict(list)
     for q in rows:
         spans[q.article_id].append((q.start, q.end, (q.article_id, q.start) in keys))
-    return Focus(name, topic, canon, on_topic, dict(spans))
+    return Focus(name, topic, canon, on_topic, dict(spans), clear)
 
 
 def aliases(store: Any) -> Callable[[Evidence], set[str]]:
