@@ -153,3 +153,11 @@ def test_roles_without_a_matching_title_stay_unresolved(text):
 
 def test_groups_are_not_speakers():
     assert extract("Officials said the road would reopen on Monday. Experts warned that prices would rise.") == []
+
+
+def test_hopes_and_wants_are_speaker_questions_too():
+    from qa.news.speakers import speaker_in_question
+
+    assert speaker_in_question("What does Ren hope to buy from American companies?") == (
+        "Ren", "buy from American companies")
+    assert speaker_in_question("What did Biden promise on student loans?") == ("Biden", "student loans")

@@ -151,7 +151,7 @@ def rank_about(store: Any, rows: list[Quote], about: str, embedder: Any = None) 
 _NAME = r"(?P<n>[A-Z][\w’'.\-]*(?:\s+[A-Z][\w’'.\-]*){0,3}|the\s+[\w’'\- ]{3,40}?)"
 _VERBS = (r"(?:say|said|says|tell|told|think|thought|feel|felt|believe|believed|comment(?:ed)?|claim(?:ed)?|write|"
           r"wrote|argue|argued|mean|meant|stress|stressed|add|added|predict|predicted|warn|warned|announce|announced|"
-          r"reveal|revealed)")
+          r"reveal|revealed|hope|hoped|hopes|want|wanted|wants|promise|promised|promises)")
 _TOPIC = r"(?:about|on|of|regarding|concerning|to)\s+(?P<t>.+)"
 _QUESTIONS = [
     re.compile(rf"^(?:what|how)\s+(?:did|does|do|has|have|had|would|will)\s+{_NAME}\s+{_VERBS}\b(?:\s+\w+){{0,2}}?"
