@@ -325,7 +325,7 @@ def _config(args: argparse.Namespace) -> int:
     return 0
 
 
-def _matching_sentences(text: str, query: str, n: int = 2) -> list[str]:
+def _matching_sentences(text: str, query: str, n: int = 3) -> list[str]:
     """The passage's sentences holding the query's words, the words rarest in the passage weighing most."""
     from .chunking import split_sentences
     from .textutil import content_words

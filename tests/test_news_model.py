@@ -87,3 +87,12 @@ def test_speaker_with_no_statement_on_the_topic_abstains(extractive):
     assert ans.abstained, ans.text
     focus_rows = extractive.ask("What did Ren say about chips?")
     assert not focus_rows.abstained and INVEST in focus_rows.text
+
+
+def test_cli_search_huawei_chips_prints_the_chip_sentences(real_sample_index):
+    cmd = [sys.executable, "-m", "qa.cli", "search", "Huawei chips", "--index", str(real_sample_index)]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    dense, keyword = out.stdout.split("== keyword (BM25)")
+    for section in (dense, keyword):
+        assert INVEST in section and "supplies of major chips" in section
