@@ -64,6 +64,11 @@ def run_eval(gold_path: str | Path, *, index_dir: str | Path | None = None, corp
     finally:
         if own:
             assistant.close()
+    return write_outputs(records, info, out_dir)
+
+
+def write_outputs(records: list[dict[str, Any]], info: dict[str, Any], out_dir: Path) -> dict[str, Any]:
+    """Summarize the records and write summary.json, report.md and chart.png; returns the summary."""
     summary = summarize(records, info)
     (out_dir / SUMMARY).write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
     write_markdown(summary, out_dir / REPORT)
@@ -281,12 +286,7 @@ def rescore(out: str | Path) -> dict[str, Any]:
                                                 choice=rec["choice"]["index"])))
         rec["metrics"] = m
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
-    summary = summarize(records, info)
-    (out_dir / SUMMARY).write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
-    write_markdown(summary, out_dir / REPORT)
-    write_chart(summary, out_dir / CHART)
-    summary["out"] = str(out_dir)
-    return summary
+    return write_outputs(records, info, out_dir)
 
 
 # -- command line -----------------------------------------------------------------------------------
