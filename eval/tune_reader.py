@@ -82,6 +82,53 @@ def approx_assistant():  # noqa: ANN201
     return a
 
 
+def without_quiz_evidence(a) -> None:  # noqa: ANN001
+    """Make the assistant's retriever skip the quiz-evidence chunks (rtqa-ev-*), keeping its date filter."""
+    import numpy as np
+
+    ev_ids = {r[0] for r in a.store.db.execute("SELECT id FROM chunks WHERE article_id LIKE 'rtqa-ev-%'")}
+    original = a.retriever.allowed_ids
+
+    def allowed(req):  # noqa: ANN001, ANN202
+        ids = original(req)
+        if ids is None:
+            ids = np.asarray([r[0] for r in a.store.db.execute("SELECT id FROM chunks")], dtype=np.int64)
+        return np.asarray([i for i in ids.tolist() if i not in ev_ids], dtype=np.int64)
+
+    a.retriever.allowed_ids = allowed
+
+
+def build_choice_cache(index: str, no_ev: bool) -> None:
+    """Multiple-choice evidence as `Assistant.ask(..., choices=...)` gathers it: the question's passages plus
+    `retrieval.per_choice_k` more per choice ('question + choice'), and the sentences ranked over all of them."""
+    from qa import Assistant
+    from qa.evidence import select_evidence
+    from qa.textutil import content_words
+
+    a = Assistant.open(index, **{"llm.enabled": False})
+    if no_ev:
+        without_quiz_evidence(a)
+    out = {}
+    t0 = time.perf_counter()
+    for n, q in enumerate(load_questions(), 1):
+        req = a._request(q["question"], q["as_of"], None, None)
+        passages = a.retriever.search_choices(req, q["choices"], a.settings.retrieval.per_choice_k)
+        _, ranked = select_evidence(q["question"], passages, a.embedder, a.settings.answer.evidence_sentences, a.idf)
+        terms = set(content_words(q["question"])).union(*(content_words(c) for c in q["choices"]))
+        for c in ranked[:80]:
+            terms |= set(content_words(c.text))
+        out[q["id"]] = dict(passages=[p.to_dict() for p in passages], ranked=[asdict(c) for c in ranked],
+                            idf=a.idf(sorted(terms)))
+        if n % 40 == 0:
+            print(f"{n}/240 {time.perf_counter() - t0:.0f}s", file=sys.stderr)
+    with open(choice_cache_path(no_ev), "wb") as fh:
+        pickle.dump(out, fh)
+
+
+def choice_cache_path(no_ev: bool) -> Path:
+    return CACHE / f"choice-pool{'-noev' if no_ev else ''}.pkl"
+
+
 def build_cache(index: str, no_ev: bool, limit: int | None = None, approx: bool = False) -> None:
     """Retrieval + evidence sentences + IDF for every DEV question, as the Assistant computes them."""
     import numpy as np
@@ -92,17 +139,7 @@ def build_cache(index: str, no_ev: bool, limit: int | None = None, approx: bool 
 
     a = approx_assistant() if approx else Assistant.open(index, **{"llm.enabled": False})
     if no_ev:
-        ev_ids = {r[0] for r in a.store.db.execute("SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id "
-                                                    "WHERE a.id LIKE 'rtqa-ev-%'")}
-        original = a.retriever.allowed_ids
-
-        def allowed(req):  # noqa: ANN001, ANN202 - the same date filter, minus the quiz-evidence chunks
-            ids = original(req)
-            if ids is None:
-                ids = np.asarray([r[0] for r in a.store.db.execute("SELECT id FROM chunks")], dtype=np.int64)
-            return np.asarray([i for i in ids.tolist() if i not in ev_ids], dtype=np.int64)
-
-        a.retriever.allowed_ids = allowed
+        without_quiz_evidence(a)
     qs = load_questions()[:limit]
     rows = []
     t0 = time.perf_counter()
@@ -356,13 +393,32 @@ def choice_search_scores(rows: list[dict], no_ev: bool, index: str) -> dict[str,
     return out
 
 
-def choice_items(items: list[dict], search: dict[str, list[float]] | None = None) -> list[dict]:
+def choice_rows(rows: list[dict], no_ev: bool) -> dict[str, dict]:
+    """Each question's row with the multiple-choice evidence (`build_choice_cache`) in place of the question's own."""
+    from qa.evidence import Candidate
+    from qa.types import Passage
+
+    path = choice_cache_path(no_ev)
+    if not path.is_file():
+        sys.exit(f"no cache at {path}: run `python -m eval.tune_reader cache{' --no-ev' if no_ev else ''}` first")
+    with open(path, "rb") as fh:
+        pool = pickle.load(fh)
+    out = {}
+    for r in rows:
+        p = pool[r["id"]]
+        out[r["id"]] = dict(r, passages=[Passage(**d) for d in p["passages"]], ranked=[Candidate(**d) for d in p["ranked"]],
+                            idf={**r["idf"], **p["idf"]})
+    return out
+
+
+def choice_items(items: list[dict], search: dict[str, list[float]] | None = None,
+                 mc_rows: dict[str, dict] | None = None) -> list[dict]:
     """Choice features per question (the short-answer candidates feed the 'answer' features)."""
     from qa import reader
 
     out = []
     for it in items:
-        r = it["row"]
+        r = (mc_rows or {}).get(it["row"]["id"], it["row"])
         cands = reader.score(it["cands"])  # shipped short-answer weights
         feats, supports = reader.choice_features(r["question"], r["choices"], r["ranked"], r["passages"], idf_fn(r),
                                                  cands, q=it["q"], search_scores=(search or {}).get(r["id"]))
@@ -371,16 +427,11 @@ def choice_items(items: list[dict], search: dict[str, list[float]] | None = None
 
 
 def choice_predict(ci: dict, weights: dict[str, float]) -> int | None:
+    """The pick `qa.reader.choose` makes from these features (None when it would say no choice is supported)."""
     from qa import reader
 
     r = ci["row"]
-    feats = ci["feats"]
-    scores = [sum(weights.get(k, 0.0) * v for k, v in f.items()) for f in feats]
-    if not any(any(v > 0 for k, v in f.items() if not k.startswith("search")) for f in feats):
-        return None
-    if reader.NEGATED.search(r["question"]):
-        return min(range(len(scores)), key=lambda k: scores[k])
-    return max(range(len(scores)), key=lambda k: scores[k])
+    return reader.decide(r["question"], r["choices"], ci["feats"], ci["supports"], r["ranked"], idf_fn(r), weights).index
 
 
 def choice_groups(cis: list[dict]):  # noqa: ANN201
@@ -452,7 +503,7 @@ def report(no_ev: bool, extractor: str, top: int, l2: float, show: bool = False,
     held = cross_fit_short(items, l2)
     s_held = evaluate_short(items, held)
     search = None if os.environ.get("READER_APPROX") else choice_search_scores(rows, no_ev, index)
-    cis = choice_items(items, search)
+    cis = choice_items(items, search, choice_rows(rows, no_ev))
     c_held = cross_fit_choice(cis, l2)
     ch_held = evaluate_choice(cis, c_held)
     label = f"{'no rtqa-ev' if no_ev else 'full corpus'}, extractor={extractor}, top={top}"
@@ -613,7 +664,7 @@ def speed(index: str, n: int, llm: bool, no_ev: bool = False) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m eval.tune_reader", description=__doc__.splitlines()[0])
-    p.add_argument("command", choices=["cache", "report", "fit", "llm", "speed"])
+    p.add_argument("command", choices=["cache", "choice-cache", "report", "fit", "llm", "speed"])
     p.add_argument("--no-ev", action="store_true", help="quiz-evidence paragraphs (rtqa-ev-*) removed from retrieval")
     p.add_argument("--index", default=str(REPO / "index" / "dev"))
     p.add_argument("--limit", type=int)
@@ -629,6 +680,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     if args.command == "cache":
         build_cache(args.index, args.no_ev, args.limit, approx=bool(os.environ.get("READER_APPROX")))
+        build_choice_cache(args.index, args.no_ev)
+    elif args.command == "choice-cache":
+        build_choice_cache(args.index, args.no_ev)
     elif args.command in ("report", "fit"):
         report(args.no_ev, args.extractor, args.top, args.l2, show=args.show, refit=args.command == "fit",
                index=args.index)

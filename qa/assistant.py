@@ -202,7 +202,10 @@ class Assistant:
         spoke = news_focus(self.store, query, self.embedder, as_of=req.as_of, date_from=req.date_from, date_to=req.date_to)
         if spoke:  # "what did X say about Y": X's statements on Y are one more ranked list
             req.extra.append(spoke.chunks)
-        passages = self.retriever.search(req)
+        if choices:
+            passages = self.retriever.search_choices(req, choices, self.settings.retrieval.per_choice_k)
+        else:
+            passages = self.retriever.search(req)
         timings["retrieve"] = time.perf_counter() - t
 
         t = time.perf_counter()

@@ -60,6 +60,7 @@ class RetrievalSettings:
     recency_days: int = _doc("Articles published this many days before as_of count as recent.", 14)
     recency_weight: float = _doc("Recency bonus for recent articles, in units of a first-place RRF vote (1/(rrf_k+1)).", 1.0)
     recency_weight_temporal: float = _doc("Recency bonus when the question asks for the latest news ('this week', 'recently').", 2.0)
+    per_choice_k: int = _doc("Multiple choice: passages retrieved for 'question + choice' per choice, added to the question's own.", 4)
 
 
 @dataclass
@@ -229,6 +230,7 @@ def _validate(s: Settings) -> None:
         (0 <= s.chunking.overlap_tokens < s.chunking.max_tokens // 2, "chunking.overlap_tokens must be >= 0 and under half of max_tokens", s.chunking.overlap_tokens),
         (s.chunking.min_tokens >= 0, "chunking.min_tokens must be >= 0", s.chunking.min_tokens),
         (s.retrieval.top_k > 0, "retrieval.top_k must be > 0", s.retrieval.top_k),
+        (s.retrieval.per_choice_k >= 0, "retrieval.per_choice_k must be >= 0", s.retrieval.per_choice_k),
         (s.retrieval.candidates >= s.retrieval.top_k, "retrieval.candidates must be >= retrieval.top_k", s.retrieval.candidates),
         (s.retrieval.max_per_article > 0, "retrieval.max_per_article must be > 0", s.retrieval.max_per_article),
         (s.answer.evidence_sentences > 0, "answer.evidence_sentences must be > 0", s.answer.evidence_sentences),

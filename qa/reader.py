@@ -220,7 +220,7 @@ class ShortAnswer:
     alternatives: list[AnswerCandidate] = field(default_factory=list)
 
 
-_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*[A-Za-z0-9]|[A-Za-z0-9]")
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)+[A-Za-z]*|[A-Za-z0-9][A-Za-z0-9'’\-]*[A-Za-z0-9]|[A-Za-z0-9]")  # 8.5bn, 1,200: one token
 
 
 def _key(text: str) -> str:
@@ -469,17 +469,32 @@ def featurize(q: QuestionInfo, cands: list[AnswerCandidate], passages: Sequence[
         f["type_best"] = f["type"] * f["best"]
         f["type_near"] = f["type"] * f["near"]
         c.features = f
+    _nesting(cands)
+
+
+def _nesting(cands: list[AnswerCandidate]) -> None:
+    """How candidates nest: 'Rolls-Royce' inside 'Rolls-Royce Spectre' and 'Phantom Rolls-Royce' (the shared core),
+    'Title 42' around 'Title' (a longer form that adds a number)."""
+    keys = [f" {c.key} " for c in cands]
+    for c, k in zip(cands, keys):
+        inside = [o for o in keys if o != k and k in o]
+        around = [o for o in keys if o != k and o in k]
+        c.features["inner"] = math.log1p(len(inside))
+        c.features["outer"] = 1.0 if around else 0.0
+        c.features["outer_digit"] = 1.0 if any(re.search(r"\d", k.replace(o.strip(), "")) for o in around) else 0.0
 
 
 FEATURES = ("type", "best", "rank", "near", "head", "unit", "recent", "prank", "sum", "articles", "mentions", "title",
-            "qover", "len1", "len", "cap", "type_best", "type_near", "pair", "type_mean", "round", "sim_kind", "sim_q")
+            "qover", "len1", "len", "cap", "type_best", "type_near", "pair", "type_mean", "round", "sim_kind", "sim_q",
+            "inner", "outer", "outer_digit")
 
 # Fit by `python -m eval.tune_reader fit` on the 8 DEV weeks (week-held-out figures in its report).
 WEIGHTS: dict[str, float] = {
-    "type": 1.932, "best": 0.063, "rank": 1.066, "near": 2.065, "head": 0.038, "unit": 0.982, "recent": 2.168,
-    "prank": 0.597, "sum": 1.127, "articles": -0.09, "mentions": 0.114, "title": 1.212, "qover": -1.502,
-    "len1": -0.274, "len": -0.345, "cap": 0.137, "type_best": 0.955, "type_near": 0.919, "pair": 1.715,
-    "type_mean": 0.567, "round": 1.689, "sim_kind": 2.789, "sim_q": -0.177,
+    "type": 1.513, "best": 0.134, "rank": 1.009, "near": 2.313, "head": 0.105, "unit": 1.042, "recent": 1.955,
+    "prank": 0.708, "sum": 1.209, "articles": -0.297, "mentions": 0.011, "title": 1.128, "qover": -1.375,
+    "len1": -0.541, "len": -0.294, "cap": 0.174, "type_best": 1.032, "type_near": 1.005, "pair": 1.864,
+    "type_mean": 1.019, "round": 1.716, "sim_kind": 2.849, "sim_q": -0.294, "inner": 0.584, "outer": -0.066,
+    "outer_digit": 0.121,
 }
 
 
@@ -606,8 +621,8 @@ CHOICE_FEATURES = ("support", "support_near", "phrase", "phrase_n", "words_n", "
                    "search", "search_top")
 # Fit by `python -m eval.tune_reader fit` (multiple-choice part), week-held-out.
 CHOICE_WEIGHTS: dict[str, float] = {
-    "support": 0.988, "support_near": 0.571, "phrase": 0.716, "phrase_n": 0.694, "words_n": 1.885, "passage": 0.31,
-    "answer": 1.59, "answer_top": 0.5, "search": 0.74, "search_top": 0.168,
+    "support": 1.172, "support_near": 0.826, "phrase": 0.736, "phrase_n": 0.278, "words_n": 1.72, "passage": 0.643,
+    "answer": 1.318, "answer_top": 1.078, "search": 0.518, "search_top": 0.288,
 }
 
 
@@ -720,13 +735,43 @@ def choose(question: str, choices: Sequence[str], candidates: Sequence[Candidate
     scores_kw = [search(f"{question} {c}") for c in choices] if search else None
     feats, supports = choice_features(question, choices, candidates, passages, idf, answer_cands, q=q,
                                       search_scores=scores_kw)
+    return decide(question, choices, feats, supports, candidates, idf, weights)
+
+
+_TRUE_FALSE_CHOICES = {"true", "false"}
+
+
+def decide(question: str, choices: Sequence[str], feats: Sequence[dict[str, float]],
+           supports: Sequence[Candidate | None], ranked: Sequence[Candidate], idf: Idf | None = None,
+           weights: dict[str, float] | None = None) -> ChoiceResult:
+    """The pick from the choice features, citing a sentence that mentions it; None when nothing supports any choice.
+
+    TRUE/FALSE choices are decided by `judge` (does a top sentence state the claim?), not by word support.
+    """
     w = weights or CHOICE_WEIGHTS
     scores = [sum(w.get(k, 0.0) * v for k, v in f.items()) for f in feats]
+    if len(choices) == 2 and {c.strip().lower() for c in choices} == _TRUE_FALSE_CHOICES:
+        verdict, sentence = judge(question, ranked, idf)
+        if sentence is None:
+            return ChoiceResult(None, None, scores)
+        return ChoiceResult(next(i for i, c in enumerate(choices) if c.strip().upper() == verdict), sentence, scores)
     supported = [any(v > 0 for k, v in f.items() if not k.startswith("search")) for f in feats]
     if not any(supported):
         return ChoiceResult(None, None, scores)
-    if NEGATED.search(question):
-        i = min(range(len(scores)), key=lambda k: scores[k])
-        return ChoiceResult(i, supports[max(range(len(scores)), key=lambda k: scores[k])], scores)
-    i = max(range(len(scores)), key=lambda k: scores[k])
-    return ChoiceResult(i, supports[i], scores)
+    best = max(range(len(scores)), key=lambda k: scores[k])
+    i = min(range(len(scores)), key=lambda k: scores[k]) if NEGATED.search(question) else best
+    support = supports[best] or mentioning(choices[best], question, ranked, idf)
+    return ChoiceResult(i, support, scores) if support is not None else ChoiceResult(None, None, scores)
+
+
+def mentioning(choice: str, question: str, ranked: Sequence[Candidate], idf: Idf | None = None) -> Candidate | None:
+    """The evidence sentence holding the most of a choice's distinctive words (ties: the better-ranked sentence)."""
+    own = _choice_terms([choice], analyse(question))[0]
+    w = (idf or _uniform_idf)(own)
+    best, best_c = 0.0, None
+    for c in ranked:
+        present = set(content_words(c.text))
+        share = sum(w.get(t, 1.0) for t in set(own) if t in present)
+        if share > best:
+            best, best_c = share, c
+    return best_c

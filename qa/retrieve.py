@@ -87,6 +87,25 @@ class Retriever:
         ranked = sorted(passages.values(), key=lambda p: (-p.score, p.chunk_id))
         return diversify(ranked, top_k, s.max_per_article, self.store.story_ids([p.article_id for p in ranked]))
 
+    def search_choices(self, req: SearchRequest, choices: Sequence[str], k: int) -> list[Passage]:
+        """The question's passages, then the best ``k`` new ones for 'question + choice' of each choice.
+
+        A choice the question's own passages never mention gets a search of its own, so the evidence for the right
+        choice is not lost when the question's wording favours articles about another one.
+        """
+        passages = self.search(req)
+        if k <= 0:
+            return passages
+        have = {p.chunk_id for p in passages}
+        for choice in choices:
+            sub = SearchRequest(f"{req.text} {choice}", as_of=req.as_of, date_from=req.date_from, date_to=req.date_to,
+                                prefers_recent=req.prefers_recent, top_k=k, extra=req.extra)
+            for p in self.search(sub):
+                if p.chunk_id not in have:
+                    have.add(p.chunk_id)
+                    passages.append(p)
+        return passages
+
 
 def _is_recent(p: Passage, as_of: date | None, days: int) -> bool:
     if as_of is None or not p.published:

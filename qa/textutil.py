@@ -16,7 +16,7 @@ STOPWORDS = frozenset(
     wasn't won't can't be been being been also still yet ever even well back get got make made like""".split()
 )
 
-_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*[A-Za-z0-9]|[A-Za-z0-9]")
+_WORD = re.compile(r"\d+(?:[.,]\d+)+[A-Za-z]*|[A-Za-z0-9][A-Za-z0-9'’\-]*[A-Za-z0-9]|[A-Za-z0-9]")  # 8.5bn, 1,200: one token
 NUMBER = re.compile(r"(?<![\w.])[$€£]?\d[\d,]*(?:\.\d+)?(?:\s?(?:%|percent|million|billion|trillion|thousand))?", re.I)
 
 

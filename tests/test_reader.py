@@ -150,3 +150,40 @@ def test_yes_no_question_leads_with_the_sentence_stating_it_even_when_words_are_
         relevance=(0.8, 0.75))
     short = reader.short_answer("Will Huawei sell its smartphone business?", ranked, passages)
     assert short.text == "" and short.score > 0 and "never sell" in short.candidate.text
+
+
+def test_true_false_choices_are_judged_against_the_claim():
+    ranked, passages = _evidence("The FTC fined a Utah company $211,335 for removing Made in China tags and adding "
+                                 "fake Made in the USA labels.")
+    q = "True or false: The FTC fined a Utah company for removing Made in China tags."
+    assert reader.choose(q, ["TRUE", "FALSE"], ranked, passages, extractor="regex").index == 0
+    q = "True or false: The FTC fined a Texas bakery for selling stale bread to schools."
+    res = reader.choose(q, ["TRUE", "FALSE"], ranked, passages, extractor="regex")
+    assert res.index == 1 and res.support is not None  # the closest sentence is cited
+
+
+def test_decimal_numbers_are_one_token_so_a_choice_is_not_found_inside_another_number():
+    ranked, passages = _evidence("Early estimates showed that flooding has caused at least $10bn (£8.5bn) worth of damage.")
+    res = reader.choose("What is the estimated cost of the damage caused by the floods?", ["$1bn", "$5bn", "$8bn", "$10bn"],
+                        ranked, passages, extractor="regex")
+    assert res.index == 3 and res.scores[1] == 0.0  # '$5bn' is not read inside '£8.5bn'
+
+
+def test_a_pick_without_a_supporting_top_sentence_cites_the_sentence_that_mentions_it():
+    ranked, passages = _evidence("Biden asked Congress to suspend the federal gas tax.",
+                                 "The holiday would last three months, through September.")
+    feats = [dict.fromkeys(reader.CHOICE_FEATURES, 0.0) for _ in range(2)]
+    feats[1]["answer"] = 1.0  # supported only by the short-answer reader, not by any sentence feature
+    res = reader.decide("For how long would the gas tax be suspended?", ["30 days", "three months"], feats,
+                        [None, None], ranked)
+    assert res.index == 1 and res.support is not None and "three months" in res.support.text
+
+
+def test_the_shared_core_of_nested_candidates_is_marked():
+    ranked, passages = _evidence("Shares of Rolls-Royce rose after it unveiled the Rolls-Royce Spectre, its first "
+                                 "electric car; the Phantom Rolls-Royce stays on sale.")
+    _, cands = reader.candidates("Which carmaker unveiled its first fully electric vehicle?", ranked, passages,
+                                 extractor="regex")
+    by = {c.key: c.features for c in cands}
+    assert by["rolls-royce"]["inner"] > 0 and by["rolls-royce"]["outer"] == 0
+    assert by["rolls-royce spectre"]["outer"] == 1.0 and by["rolls-royce spectre"]["inner"] == 0
