@@ -60,7 +60,7 @@ class RetrievalSettings:
     recency_days: int = _doc("Articles published this many days before as_of count as recent.", 14)
     recency_weight: float = _doc("Recency bonus for recent articles, in units of a first-place RRF vote (1/(rrf_k+1)).", 1.0)
     recency_weight_temporal: float = _doc("Recency bonus when the question asks for the latest news ('this week', 'recently').", 2.0)
-    per_choice_k: int = _doc("Multiple choice: passages retrieved for 'question + choice' per choice, added to the question's own.", 4)
+    per_choice_k: int = _doc("Multiple choice: passages retrieved for 'question + choice' per choice, added to the question's own.", 8)
 
 
 @dataclass

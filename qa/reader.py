@@ -440,6 +440,8 @@ def featurize(q: QuestionInfo, cands: list[AnswerCandidate], passages: Sequence[
                 d = a - i if i < a else i - b + 1
                 near += weights_idf.get(st, 1.0) / (1.0 + d / 4.0)
             f["near"] = max(f["near"], near / total_idf)
+            tight = {st for _, _, st in toks[max(0, a - 3): a] + toks[b: b + 3] if st in q.terms}
+            f["tight"] = max(f["tight"], sum(weights_idf.get(st, 1.0) for st in tight) / total_idf)
             if head:
                 window = [t[2] for t in toks[max(0, a - 4): b + 4]]
                 if head in window:
@@ -472,6 +474,19 @@ def featurize(q: QuestionInfo, cands: list[AnswerCandidate], passages: Sequence[
     _nesting(cands)
 
 
+def _specificity(cands: list[AnswerCandidate], idf: Idf | None) -> None:
+    """How rare the candidate's words are in the index ('mustard' over 'food', 'witch' over 'costumes'): the mean and
+    the lowest IDF of its content words, on a 0..1 scale (IDF 10 ~ a word found once in 20,000 chunks)."""
+    if idf is None:
+        return
+    bags = [content_words(c.text) or [c.key] for c in cands]
+    table = idf(sorted({t for b in bags for t in b}))
+    for c, bag in zip(cands, bags):
+        vals = [min(table.get(t, 10.0), 10.0) / 10.0 for t in bag]
+        c.features["spec"] = sum(vals) / len(vals)
+        c.features["spec_min"] = min(vals)
+
+
 def _nesting(cands: list[AnswerCandidate]) -> None:
     """How candidates nest: 'Rolls-Royce' inside 'Rolls-Royce Spectre' and 'Phantom Rolls-Royce' (the shared core),
     'Title 42' around 'Title' (a longer form that adds a number)."""
@@ -486,15 +501,15 @@ def _nesting(cands: list[AnswerCandidate]) -> None:
 
 FEATURES = ("type", "best", "rank", "near", "head", "unit", "recent", "prank", "sum", "articles", "mentions", "title",
             "qover", "len1", "len", "cap", "type_best", "type_near", "pair", "type_mean", "round", "sim_kind", "sim_q",
-            "inner", "outer", "outer_digit")
+            "inner", "outer", "outer_digit", "spec", "spec_min", "tight")
 
 # Fit by `python -m eval.tune_reader fit` on the 8 DEV weeks (week-held-out figures in its report).
 WEIGHTS: dict[str, float] = {
-    "type": 1.513, "best": 0.134, "rank": 1.009, "near": 2.313, "head": 0.105, "unit": 1.042, "recent": 1.955,
-    "prank": 0.708, "sum": 1.209, "articles": -0.297, "mentions": 0.011, "title": 1.128, "qover": -1.375,
-    "len1": -0.541, "len": -0.294, "cap": 0.174, "type_best": 1.032, "type_near": 1.005, "pair": 1.864,
-    "type_mean": 1.019, "round": 1.716, "sim_kind": 2.849, "sim_q": -0.294, "inner": 0.584, "outer": -0.066,
-    "outer_digit": 0.121,
+    "type": 1.375, "best": 0.4, "rank": 1.02, "near": 1.744, "head": 0.017, "unit": 0.943, "recent": 1.998,
+    "prank": 0.651, "sum": 0.95, "articles": -0.235, "mentions": 0.144, "title": 1.102, "qover": -1.286,
+    "len1": -0.642, "len": -0.101, "cap": 0.068, "type_best": 1.099, "type_near": 0.594, "pair": 1.771,
+    "type_mean": 1.095, "round": 1.514, "sim_kind": 2.985, "sim_q": -0.438, "inner": 0.632, "outer": -0.034,
+    "outer_digit": 0.208, "spec": 1.394, "spec_min": 0.497, "tight": 1.312,
 }
 
 
@@ -550,6 +565,7 @@ def candidates(question: str, ranked: Sequence[Candidate], passages: Sequence[Pa
     q = q or analyse(question)
     cands = gather(q, ranked, passages, top=top, extractor=extractor, spans_fn=spans_fn)
     featurize(q, cands, passages, as_of, (idf or _uniform_idf)(sorted(set(q.terms))), embed)
+    _specificity(cands, idf)
     return q, score(cands, weights)
 
 
@@ -621,13 +637,30 @@ CHOICE_FEATURES = ("support", "support_near", "phrase", "phrase_n", "words_n", "
                    "search", "search_top")
 # Fit by `python -m eval.tune_reader fit` (multiple-choice part), week-held-out.
 CHOICE_WEIGHTS: dict[str, float] = {
-    "support": 1.172, "support_near": 0.826, "phrase": 0.736, "phrase_n": 0.278, "words_n": 1.72, "passage": 0.643,
-    "answer": 1.318, "answer_top": 1.078, "search": 0.518, "search_top": 0.288,
+    "support": 1.594, "support_near": 0.704, "phrase": 1.075, "phrase_n": 0.569, "words_n": 1.728, "passage": 0.554,
+    "answer": 1.148, "answer_top": 0.89, "search": 0.531, "search_top": 0.206,
 }
+
+
+_NUMBER_WORDS = {w: str(i) for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
+    "eighteen nineteen twenty".split()) if i != 1}  # 'one' is as often a pronoun as a number
+_UNIFY = [(re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.I), lambda m: _NUMBER_WORDS[m.group(1).lower()]),
+          (re.compile(r"(\d)\s*(?:%|\bper ?cent\b)", re.I), lambda m: m.group(1) + "percent"),
+          (re.compile(r"([$£€])\s*(?=\d)"), lambda m: {"$": "dollar", "£": "pound", "€": "euro"}[m.group(1)])]
+
+
+def _unify(text: str) -> str:
+    """Choice matching sees 'three months' as '3 months', '15%' as '15percent' and '$15' as 'dollar15' (one word each),
+    so a '15%' choice is not found in '$15 billion' and '3 months' is found in 'three months'."""
+    for pattern, repl in _UNIFY:
+        text = pattern.sub(repl, text)
+    return text
 
 
 def _choice_terms(choices: Sequence[str], q: QuestionInfo) -> list[list[str]]:
     """Each choice's distinctive stemmed words: not in the question, not shared by every choice."""
+    choices = [_unify(c) for c in choices]
     bags = [[w for w in content_words(c) if w not in q.vocab] or content_words(c) for c in choices]
     common = set.intersection(*(set(b) for b in bags)) if len(bags) > 1 else set()
     return [[w for w in b if w not in common] or b for b in bags]
@@ -648,10 +681,11 @@ def choice_features(question: str, choices: Sequence[str], ranked: Sequence[Cand
     w = (idf or _uniform_idf)(vocab)
     q_total = sum(w.get(t, 1.0) for t in set(q.terms)) or 1.0
     sents = list(ranked[:top])
-    sent_words = [_positions(c.text) for c in sents]
-    sent_keys = [" " + _key(c.text) + " " for c in sents]
-    passage_bags = [set(content_words(p.title + " " + p.text)) for p in passages]
-    passage_keys = [" " + _key(p.title + " . " + p.text) + " " for p in passages]
+    sent_words = [_positions(_unify(c.text)) for c in sents]
+    sent_keys = [" " + _key(_unify(c.text)) + " " for c in sents]
+    texts = [_unify(p.title + " . " + p.text) for p in passages]
+    passage_bags = [set(content_words(t)) for t in texts]
+    passage_keys = [" " + _key(t) + " " for t in texts]
     scored = list(answer_cands)
     z = max((c.score for c in scored), default=0.0)
     probs = [math.exp(c.score - z) for c in scored]
@@ -661,7 +695,7 @@ def choice_features(question: str, choices: Sequence[str], ranked: Sequence[Cand
     for choice, own in zip(choices, terms):
         f = dict.fromkeys(CHOICE_FEATURES, 0.0)
         own_total = sum(w.get(t, 1.0) for t in set(own)) or 1.0
-        key = _key(_clean(choice, ""))
+        key = _key(_clean(_unify(choice), ""))
         best_s, best_c = 0.0, None
         for c, toks, skey in zip(sents, sent_words, sent_keys):
             stems = [t[2] for t in toks]
@@ -693,7 +727,7 @@ def choice_features(question: str, choices: Sequence[str], ranked: Sequence[Cand
             if key and _phrase_in(key, pkey):
                 f["passage"] = max(f["passage"], 1.0)
         for c, pr in zip(scored, probs):
-            if _overlap(c.key, key) >= 0.5:
+            if _overlap(_key(_unify(c.key)), key) >= 0.5:
                 f["answer"] = max(f["answer"], pr / total_p)
         if scored and _overlap(scored[0].key, key) >= 0.5:
             f["answer_top"] = 1.0
@@ -770,7 +804,7 @@ def mentioning(choice: str, question: str, ranked: Sequence[Candidate], idf: Idf
     w = (idf or _uniform_idf)(own)
     best, best_c = 0.0, None
     for c in ranked:
-        present = set(content_words(c.text))
+        present = set(content_words(_unify(c.text)))
         share = sum(w.get(t, 1.0) for t in set(own) if t in present)
         if share > best:
             best, best_c = share, c

@@ -126,3 +126,24 @@ def test_as_of_prefix_keeps_capitals_of_names_and_lowers_plain_openers():
     dated = Assistant._dated("Saudi Arabia's ministry seized toys [1].", {1: 1, 2: 2}, ev, passages)
     assert dated == "As of 2022-06-20, Saudi Arabia's ministry seized toys [1]."
     assert Assistant._dated("The ministry seized toys [1].", {1: 1}, ev, passages).startswith("As of 2022-06-18, the ministry")
+
+
+def test_each_choice_gets_a_search_of_its_own(fake_assistant, tmp_path):
+    """The question's wording finds only the council story; the right choice is in an article only its search finds."""
+    docs = {"council": ("Council news", "The council heard this week that the harbor budget will rise. " * 3),
+            "island": ("Awards", "Gull Island was named the cleanest port in the region.")}
+    for name, (title, text) in docs.items():
+        (tmp_path / f"{name}.json").write_text(f'{{"id": "{name}", "title": "{title}", "text": "{text}", '
+                                               f'"published": "2022-03-01"}}')
+    a = fake_assistant(["x"], paths=[tmp_path])
+    a.settings.llm.enabled = False
+    a.settings.retrieval.top_k = 1
+    question = "Which place has the cleanest harbor, the council heard this week?"
+    choices = ["Bay Town", "Gull Island", "Port Ash"]
+    a.settings.retrieval.per_choice_k = 0
+    only_question = a.ask(question, choices=choices)
+    assert [p.article_id for p in only_question.passages] == ["council"] and only_question.choice is None
+    a.settings.retrieval.per_choice_k = 2
+    with_choices = a.ask(question, choices=choices)
+    assert "island" in {p.article_id for p in with_choices.passages}
+    assert with_choices.choice == 1 and "Gull Island" in with_choices.citations[0].sentence

@@ -187,3 +187,14 @@ def test_the_shared_core_of_nested_candidates_is_marked():
     by = {c.key: c.features for c in cands}
     assert by["rolls-royce"]["inner"] > 0 and by["rolls-royce"]["outer"] == 0
     assert by["rolls-royce spectre"]["outer"] == 1.0 and by["rolls-royce spectre"]["inner"] == 0
+
+
+def test_choice_numbers_match_with_their_units_and_in_words():
+    ranked, passages = _evidence("Biden asked Congress for a gas tax holiday of three months, through September.",
+                                 "A new paper chronicles Minnesota's $15 billion experiment with renewable energy.")
+    res = reader.choose("Biden called on Congress to suspend federal gas taxes for how long?",
+                        ["30 days", "45 days", "3 months", "6 months"], ranked, passages, extractor="regex")
+    assert res.index == 2 and "three months" in res.support.text
+    res = reader.choose("What percentage of the UK's electricity will come from nuclear power by 2025?",
+                        ["10%", "15%", "20%", "25%"], ranked, passages, extractor="regex")
+    assert res.index is None  # '15%' is not read in '$15 billion'
