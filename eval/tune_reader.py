@@ -334,7 +334,7 @@ def pick(item: dict, weights: dict[str, float]) -> tuple[str, object]:
     ranked = reader.score(item["cands"], weights)
     if not ranked:
         return (reader.short_from_text(r["ranked"][0].text) if r["ranked"] else ""), None
-    return ranked[0].text, ranked[0]
+    return reader.without_question_unit(ranked[0].text, item["q"]), ranked[0]
 
 
 def evaluate_short(items: list[dict], weights_by_week: dict[str, dict[str, float]]) -> list[dict]:

@@ -253,6 +253,17 @@ def _trim_question_words(text: str, q: QuestionInfo) -> str:
     return " ".join(toks)
 
 
+def without_question_unit(text: str, q: QuestionInfo) -> str:
+    """'187' for 'how many minutes …?' when the phrase read is '187 minutes': the quiz answer does not repeat the unit
+    the question names."""
+    if q.type not in {"number", "duration"} or not q.unit:
+        return text
+    toks = text.split()
+    if len(toks) > 1 and any(ch.isdigit() for ch in " ".join(toks[:-1])) and stem(toks[-1].lower()) == stem(q.unit.lower()):
+        return " ".join(toks[:-1])
+    return text
+
+
 def _in_question(text: str, q: QuestionInfo) -> float:
     """Share of the phrase's words that the question already contains."""
     w = [x for x in words(text) if x not in STOPWORDS or x.isdigit()]
@@ -586,6 +597,7 @@ def short_answer(question: str, ranked: Sequence[Candidate], passages: Sequence[
     if not ranked_cands:
         return None
     best = ranked_cands[0]
+    best.text = without_question_unit(best.text, q)
     support = max((m for m in best.mentions if not m.in_title), key=lambda m: m.sentence.score, default=best.mentions[0])
     return ShortAnswer(best.text, support.sentence, q.type, best.score, ranked_cands[:5])
 

@@ -198,3 +198,10 @@ def test_choice_numbers_match_with_their_units_and_in_words():
     res = reader.choose("What percentage of the UK's electricity will come from nuclear power by 2025?",
                         ["10%", "15%", "20%", "25%"], ranked, passages, extractor="regex")
     assert res.index is None  # '15%' is not read in '$15 billion'
+
+
+def test_the_unit_the_question_names_is_not_repeated_in_the_short_answer():
+    q = reader.analyse("How many miles from Earth was the asteroid that NASA crashed a spacecraft into?")
+    assert reader.without_question_unit("7 million miles", q) == "7 million"
+    assert reader.without_question_unit("7 million km", q) == "7 million km"
+    assert reader.without_question_unit("Miles Davis", reader.analyse("Who played trumpet?")) == "Miles Davis"
