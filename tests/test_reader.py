@@ -205,3 +205,10 @@ def test_the_unit_the_question_names_is_not_repeated_in_the_short_answer():
     assert reader.without_question_unit("7 million miles", q) == "7 million"
     assert reader.without_question_unit("7 million km", q) == "7 million km"
     assert reader.without_question_unit("Miles Davis", reader.analyse("Who played trumpet?")) == "Miles Davis"
+
+
+def test_a_country_choice_is_found_under_its_short_name():
+    ranked, passages = _evidence("Liz Truss resigned as UK prime minister on Thursday after 45 days in office.")
+    res = reader.choose("Which country saw its prime minister resign this week?",
+                        ["New Zealand", "Finland", "Canada", "United Kingdom"], ranked, passages, extractor="regex")
+    assert res.index == 3 and "UK prime minister" in res.support.text
