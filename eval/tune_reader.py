@@ -1,6 +1,7 @@
 """Dev loop for the reader (qa/reader.py) on the RealTimeQA DEV set: cache retrieval once, iterate offline.
 
     .venv/bin/python -m eval.tune_reader cache [--no-ev]        # retrieval + evidence per question -> /tmp (minutes)
+    .venv/bin/python -m eval.tune_reader choice-cache [--no-ev] # only the multiple-choice evidence (per-choice search)
     .venv/bin/python -m eval.tune_reader report [--no-ev]       # EM/F1 + MC accuracy, week-held-out folds, per type
     .venv/bin/python -m eval.tune_reader fit [--no-ev]          # refit the ranker weights (prints them for reader.py)
     .venv/bin/python -m eval.tune_reader llm [--model GGUF]     # does LLM likelihood of the top candidates help?
