@@ -252,10 +252,11 @@ def run_plain(args: argparse.Namespace, slices: list[Path], n_articles: int, que
     import faiss
     import numpy as np
 
-    from qa.chunking import chunk_article
     from qa.config import Settings
-    from qa.corpus import load_paths
-    from qa.embed import HashEmbedder, SentenceTransformerEmbedder
+    from qa.embed.st import SentenceTransformerEmbedder
+    from qa.ingest.chunk import chunk_article
+    from qa.ingest.load import load_paths
+    from qa.testing import HashEmbedder
     from qa.types import Article
 
     settings = Settings.load(env={})
@@ -349,35 +350,38 @@ def run_hnsw(args: argparse.Namespace, queries: list[str]) -> dict[str, Any]:
 
     from qa.config import Settings
     from qa.embed import make_embedder
-    from qa.store import DB, new_faiss_index
+    from qa.index.db import Database
+    from qa.index.schema import DB
+    from qa.index.vectors import FaissIndex
 
     folder = Path(args.hnsw_index) if args.hnsw_index else Path(args.work) / f"index-{args.backend}"
     backend = json.loads((folder / "manifest.json").read_text())["embedding"]["backend"]
     settings = Settings.load(env={}, **{"embedding.backend": backend})
-    db = __import__("sqlite3").connect(f"file:{folder / DB}?mode=ro", uri=True)  # only read
-    rows = db.execute("SELECT id, vector FROM chunks ORDER BY id").fetchall()
-    ids = np.asarray([r[0] for r in rows], dtype=np.int64)
-    vecs = np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
-    del rows
+    db = Database(folder / DB)
+    batches = list(db.iter_vectors())
+    db.close()
+    ids = np.concatenate([b[0] for b in batches])
+    vecs = np.vstack([b[1] for b in batches])
+    del batches
     embedder = make_embedder(settings.embedding)
     qv = np.asarray(embedder.embed(queries), dtype=np.float32) if queries else vecs[:0]
     # more queries than the titles: chunk vectors themselves, a second, harder-to-miss-by-luck set
     rng = np.random.default_rng(0)
     extra = vecs[rng.choice(len(vecs), size=min(len(vecs), args.hnsw_queries), replace=False)]
     qv = np.vstack([qv, extra])
-    flat = new_faiss_index(vecs.shape[1], len(vecs), exact_max=len(vecs))
+    flat = FaissIndex.new(vecs.shape[1], len(vecs), exact_max=len(vecs)).index
     flat.add_with_ids(vecs, ids)
     t = time.perf_counter()
-    hnsw = new_faiss_index(vecs.shape[1], len(vecs), exact_max=0)  # force the HNSW branch
+    hnsw = FaissIndex.new(vecs.shape[1], len(vecs), exact_max=0).index  # force the HNSW branch
     hnsw.add_with_ids(vecs, ids)
     build_s = time.perf_counter() - t
-    faiss.omp_set_num_threads(1)  # as Store.dense_search does for its single queries
+    faiss.omp_set_num_threads(1)  # as FaissIndex.search does for its single queries
     k = 10
     out: dict[str, Any] = {"index": str(folder), "vectors": int(len(vecs)), "queries": int(len(qv)), "build_s": round(build_s, 2),
                            "exact_search_max": settings.ingest.exact_search_max}
     timings = {}
     results = {}
-    # efSearch 128: what new_faiss_index sets (plain searches); 256: what store._search_params uses with a date filter
+    # efSearch 128: what FaissIndex.new sets (plain searches); 256: what FaissIndex.search uses with a date filter
     for name, index, params in (("flat", flat, None), ("hnsw", hnsw, None),
                                 ("hnsw_ef256", hnsw, faiss.SearchParametersHNSW(efSearch=256))):
         lat = []

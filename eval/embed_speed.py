@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {args.corpus} is absent (../shared/data is not mounted here)", file=sys.stderr)
         return 1
     from qa.config import EmbeddingSettings
-    from qa.embed import SentenceTransformerEmbedder
+    from qa.embed.st import SentenceTransformerEmbedder
 
     texts = pieces(args.corpus, args.texts, args.words)
     emb = {b: SentenceTransformerEmbedder(EmbeddingSettings(backend=b, batch_size=args.batch_size)) for b in BACKENDS}

@@ -41,8 +41,8 @@ def distinct_articles(article_ids: list[str], n: int) -> list[str]:
 def measure(index: str, questions: list[dict]) -> dict:
     """hit@k counts (hybrid and dense) of one index."""
     from qa.assistant import Assistant
-    from qa.dates import parse_iso
-    from qa.retrieve import SearchRequest
+    from qa.search import SearchRequest
+    from qa.text.dates import parse_iso
 
     manifest = json.loads((Path(index) / "manifest.json").read_text())
     backend = manifest["embedding"]["backend"]

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from qa.cite import MARKER, parse_claims, supports
+from qa.answer.cite import MARKER, parse_claims, supports
 from qa.config import AnswerSettings
 from qa.types import Answer, Passage
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import sqlite3
 import statistics
 import sys
 import time
@@ -37,34 +36,34 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int)
     args = ap.parse_args(argv)
 
-    from qa.news import enrich
-    from qa.store import SCHEMA
+    import tempfile
+
+    from qa.index.db import Database
+    from qa.news import enrich, store_enrichment
     from qa.types import Article
 
     for path in args.corpus:
         if not path.is_file():
             print(f"error: {path} is absent", file=sys.stderr)
             return 1
-        db = sqlite3.connect(":memory:", isolation_level=None)
-        db.executescript(SCHEMA)
+        db = Database(Path(tempfile.mkdtemp()) / "index.sqlite")
         before, write, chars = [], [], 0
         for row in read(path, args.limit):
             art = Article(str(row["id"]), row.get("title") or "", row.get("text") or "")
             chars += len(art.text)
-            db.execute("INSERT INTO articles(id, title, text, content_hash, story_id) VALUES(?,?,?,?,?)",
-                       (art.id, art.title, art.text, "", art.id))
+            with db.transaction():
+                db.insert_article(art, "")
             t = time.perf_counter()
-            writer = enrich(art)
+            enrichment = enrich(art)
             t1 = time.perf_counter()
-            db.execute("BEGIN")
-            writer(db)
-            db.execute("COMMIT")
+            with db.transaction():
+                store_enrichment(db, art, enrichment)
             before.append(t1 - t)
             write.append(time.perf_counter() - t1)
         n = len(before)
         total = [a + b for a, b in zip(before, write)]
-        quotes = db.execute("SELECT COUNT(*) FROM quotes").fetchone()[0]
-        dups = db.execute("SELECT COUNT(*) FROM articles WHERE story_id != id").fetchone()[0]
+        summary = db.summary()
+        quotes, dups = summary["quotes"], summary["articles"] - summary["stories"]
         print(f"{path.name}: {n} articles, {chars / max(n, 1):.0f} chars/article on average")
         print(f"  enrich (extract + shingles): median {1000 * statistics.median(before):.1f} ms, "
               f"mean {1000 * statistics.mean(before):.1f} ms")

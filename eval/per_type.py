@@ -12,8 +12,9 @@ from collections import defaultdict
 
 
 def main(argv: list[str] | None = None) -> int:
-    from eval.scoring import skipped_for_generation
-    from qa.reader import analyse
+    from qa.answer.question import analyse
+
+    from .scoring import skipped_for_generation
 
     args = argv if argv is not None else sys.argv[1:]
     if len(args) != 1:

@@ -53,8 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     from qa.assistant import Assistant
-    from qa.dates import parse_iso
-    from qa.retrieve import Retriever, SearchRequest
+    from qa.search import Retriever, SearchRequest
+    from qa.text.dates import parse_iso
 
     if not Path(args.questions).is_file():
         print(f"error: {args.questions} is absent (../shared/data is not mounted here)", file=sys.stderr)

@@ -18,14 +18,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from qa.config import REPO_ROOT, Settings
+from qa.config import Settings, default_index_home
 from qa.errors import ConfigError, MissingDependencyError, ModelError, QAError, StoreError
 
 from . import metrics as M
 from .gold import GoldQuestion, file_sha1, load_gold
 from .report import write_chart, write_markdown
 
-RUNS_DIR = REPO_ROOT / "eval" / "runs"
+_CHECKOUT = Path(__file__).resolve().parent.parent
+# run folders: eval/runs/ of the checkout when the suite runs from one, else ./eval-runs
+RUNS_DIR = _CHECKOUT / "eval" / "runs" if (_CHECKOUT / "pyproject.toml").is_file() else Path("eval-runs")
 QUESTIONS, SUMMARY, REPORT, CHART, RUN = "questions.jsonl", "summary.json", "report.md", "chart.png", "run.json"
 # Errors that would fail every question the same way stop the run; others are recorded against the question.
 _FATAL = (ConfigError, StoreError, ModelError, MissingDependencyError)
@@ -86,12 +88,12 @@ def default_index_dir(corpus: Sequence[str | Path]) -> Path:
         stem = p.name.split(".")[0]
         parts.append(p.name if p.is_dir() else f"{p.resolve().parent.name}-{stem}")
     name = re.sub(r"[^A-Za-z0-9_.-]+", "-", "+".join(parts)).strip("-") or "corpus"
-    return REPO_ROOT / "index" / f"eval-{name[:80]}"
+    return default_index_home() / f"eval-{name[:80]}"
 
 
 def ensure_indexed(assistant: Any, corpus: Sequence[str | Path], progress: bool = True) -> int:
     """Index ``corpus`` unless every article in it is already stored unchanged (then nothing is written)."""
-    from qa.corpus import Skipped, content_hash, load_paths
+    from qa.ingest.load import Skipped, content_hash, load_paths
 
     articles = [a for a in load_paths(corpus, assistant.settings.ingest.max_file_mb) if not isinstance(a, Skipped)]
     known = assistant.store.known_hashes([a.id for a in articles])

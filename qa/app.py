@@ -18,8 +18,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .corpus import SUPPORTED
 from .errors import QAError
+from .ingest.load import SUPPORTED
 
 if TYPE_CHECKING:
     import gradio

@@ -106,18 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("-n", type=int, default=10)
     index_opt(sp)
 
-    sp = cmd("eval", _eval, "Score the assistant against a gold question set.")
-    sp.add_argument("gold", help="gold questions (.jsonl): seed or RealTimeQA format")
-    sp.add_argument("--corpus", nargs="+", metavar="PATH", help="articles to index before asking (skipped when the index holds them all)")
-    sp.add_argument("--limit", type=int, help="only the first N questions")
-    sp.add_argument("--out", metavar="DIR", help="run folder (default eval/runs/<gold name>); re-running resumes it")
-    sp.add_argument("--choices", action="store_true", help="also ask with the choices (multiple choice)")
-    sp.add_argument("--index", metavar="DIR", help="index folder (default: index/eval-<corpus name> with --corpus, else index/default or $QA_INDEX)")
-    sp.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    model_opt(sp)
-
-    sp = cmd("bench", _bench, "Benchmark ingest and query latency against corpus size (see `qa bench -- --help`).")
-    sp.add_argument("bench_args", nargs=argparse.REMAINDER, metavar="...", help="options of python -m eval.bench")
+    for register in _plugins():  # e.g. the eval suite's `qa eval` and `qa bench` (entry points "newsqa.commands")
+        register(cmd, index_opt, model_opt)
 
     sp = cmd("config", _config, "Show every setting with its current value and meaning.")
     return p
@@ -143,7 +133,7 @@ def _open(args: argparse.Namespace, create: bool = False, **extra: Any):  # noqa
 
 
 def _index(args: argparse.Namespace) -> int:
-    from .corpus import Skipped
+    from .ingest.load import Skipped
 
     def warn(s: Skipped) -> None:
         print(f"warning: {s}", file=sys.stderr)
@@ -293,24 +283,17 @@ def _quotes(args: argparse.Namespace) -> int:
     return 0
 
 
-def _eval(args: argparse.Namespace) -> int:
-    try:
-        from eval.run import run_from_cli
-    except ImportError as exc:
-        from .errors import MissingDependencyError
+def _plugins() -> list[Any]:
+    """Command registrars other installed packages offer (the library itself never imports them)."""
+    from importlib.metadata import entry_points
 
-        raise MissingDependencyError(f"the eval suite is not importable ({exc}): run `make install` from the repository") from None
-    return run_from_cli(args)
-
-
-def _bench(args: argparse.Namespace) -> int:
-    try:
-        from eval.bench import main as bench_main
-    except ImportError as exc:
-        from .errors import MissingDependencyError
-
-        raise MissingDependencyError(f"the eval suite is not importable ({exc}): run `make install` from the repository") from None
-    return bench_main([a for a in args.bench_args if a != "--"])
+    out = []
+    for ep in sorted(entry_points(group="newsqa.commands"), key=lambda e: e.name):
+        try:
+            out.append(ep.load())
+        except ImportError:
+            continue  # a plugin whose own dependencies are missing does not break `qa`
+    return out
 
 
 def _config(args: argparse.Namespace) -> int:
@@ -327,8 +310,8 @@ def _config(args: argparse.Namespace) -> int:
 
 def _matching_sentences(text: str, query: str, n: int = 3) -> list[str]:
     """The passage's sentences holding the query's words, the words rarest in the passage weighing most."""
-    from .chunking import split_sentences
-    from .textutil import content_words
+    from .text.sentences import split_sentences
+    from .text.tokens import content_words
 
     terms = set(content_words(query))
     sents = [text[a:b] for a, b in split_sentences(text)]

@@ -15,9 +15,18 @@ from typing import Any, get_type_hints
 
 from .errors import ConfigError
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_INDEX = REPO_ROOT / "index" / "default"
-SAMPLE_CORPUS = REPO_ROOT / "corpus" / "sample"
+
+def default_index_home() -> Path:
+    """Where indexes live by default: the checkout's index/ folder when running from one (`make install` is an
+    editable install), else $XDG_DATA_HOME/newsqa/index (~/.local/share/newsqa/index) for a plain `pip install`."""
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "index").is_dir():
+        return checkout / "index"
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base).expanduser() / "newsqa" / "index"
+
+
+DEFAULT_INDEX = default_index_home() / "default"
 
 
 def _doc(text: str, default: Any = dataclasses.MISSING, factory: Any = dataclasses.MISSING) -> Any:
@@ -90,7 +99,7 @@ class LLMSettings:
 @dataclass
 class Settings:
     index_dir: str = _doc("Index folder. Env: QA_INDEX.", str(DEFAULT_INDEX))
-    prompts_dir: str = _doc("Folder of prompt templates.", str(REPO_ROOT / "prompts"))
+    prompts_dir: str = _doc("Folder of prompt templates (empty = the ones that ship with the package).", "")
     embedding: EmbeddingSettings = _doc("Embedding model.", factory=EmbeddingSettings)
     chunking: ChunkSettings = _doc("Chunking.", factory=ChunkSettings)
     ingest: IngestSettings = _doc("Ingest limits and batching.", factory=IngestSettings)

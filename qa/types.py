@@ -113,3 +113,12 @@ class Answer:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass
+class StreamEvent:
+    """What `Assistant.stream` yields: 'status' and 'token' events while working, then one 'answer'."""
+
+    kind: str
+    text: str = ""
+    answer: Answer | None = None

@@ -40,7 +40,7 @@ def hash_settings(tmp_path):
 def fake_assistant(hash_settings):
     """An Assistant over a temporary index with the hash embedder and a scripted generator (replies set per test)."""
     from qa.assistant import Assistant
-    from qa.generate import ScriptedGenerator
+    from qa.testing import ScriptedGenerator
 
     def make(replies=("",), paths=(SAMPLE,)):
         gen = ScriptedGenerator(list(replies))

@@ -7,8 +7,16 @@ import sys
 
 import pytest
 
-from qa.app import (MAX_UPLOAD_FILES, highlight, md_escape, render_answer, render_sources, safe_name, stage_uploads,
-                    upload_extension)
+from qa.app import (
+    MAX_UPLOAD_FILES,
+    highlight,
+    md_escape,
+    render_answer,
+    render_sources,
+    safe_name,
+    stage_uploads,
+    upload_extension,
+)
 from qa.errors import ConfigError
 from qa.types import Answer, Citation
 

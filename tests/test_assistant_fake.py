@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.cite import SENTINEL
+from qa.answer.cite import SENTINEL
 from qa.errors import ConfigError
 
 
@@ -91,7 +91,7 @@ class EchoGenerator:
     def count_tokens(self, text):
         return len(text.split())
 
-    def generate(self, messages, max_tokens, stream=False):
+    def generate(self, messages, max_tokens, stream=False, stop=()):
         import re
 
         self.prompts.append(messages)
@@ -111,7 +111,7 @@ def test_what_did_x_say_keeps_only_sentences_citing_x(hash_settings):
     ans = a.ask("What did Ren say about chips?")
     assert len(a._generator.prompts[0][-1]["content"].splitlines()) > len(ans.citations) + 3  # others were offered
     assert ans.citations and not ans.abstained
-    statements = a.store.db.execute("SELECT start, \"end\" FROM quotes WHERE canonical LIKE 'Ren%'").fetchall()
+    statements = a.store.db.conn.execute("SELECT start, \"end\" FROM quotes WHERE canonical LIKE 'Ren%'").fetchall()
     for c in ans.citations:
         assert any(s < c.end and c.start < e for s, e in statements), c.sentence
 
@@ -119,13 +119,13 @@ def test_what_did_x_say_keeps_only_sentences_citing_x(hash_settings):
 def test_as_of_prefix_keeps_capitals_of_names_and_lowers_plain_openers():
     from types import SimpleNamespace
 
-    from qa.assistant import Assistant
+    from qa.answer.compose import as_of_date
 
     ev = [SimpleNamespace(n=1, passage_index=0), SimpleNamespace(n=2, passage_index=1)]
     passages = [SimpleNamespace(published="2022-06-18"), SimpleNamespace(published="2022-06-20")]
-    dated = Assistant._dated("Saudi Arabia's ministry seized toys [1].", {1: 1, 2: 2}, ev, passages)
+    dated = as_of_date("Saudi Arabia's ministry seized toys [1].", {1: 1, 2: 2}, ev, passages)
     assert dated == "As of 2022-06-20, Saudi Arabia's ministry seized toys [1]."
-    assert Assistant._dated("The ministry seized toys [1].", {1: 1}, ev, passages).startswith("As of 2022-06-18, the ministry")
+    assert as_of_date("The ministry seized toys [1].", {1: 1}, ev, passages).startswith("As of 2022-06-18, the ministry")
 
 
 def test_each_choice_gets_a_search_of_its_own(fake_assistant, tmp_path):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from qa.chunking import WordCounter, chunk_article, split_sentences
+from qa.ingest.chunk import chunk_article
+from qa.testing import WordCounter
+from qa.text.sentences import split_sentences
 from qa.types import Article
 
 from .conftest import SAMPLE_ARTICLE
@@ -52,7 +54,7 @@ def test_real_tokenizer_keeps_chunks_under_the_model_limit():
 
     pytest.importorskip("tokenizers")
     from qa.config import EmbeddingSettings
-    from qa.embed import SentenceTransformerEmbedder
+    from qa.embed.st import SentenceTransformerEmbedder
 
     emb = SentenceTransformerEmbedder(EmbeddingSettings())
     article = Article("x", "t", SAMPLE_ARTICLE.read_text().strip())

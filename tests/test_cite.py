@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from qa.cite import SENTINEL, build_citations, extractive, number_citations, parse_claims, render, supports, verify
+from qa.answer.cite import (
+    SENTINEL,
+    build_citations,
+    extractive,
+    number_citations,
+    parse_claims,
+    render,
+    supports,
+    verify,
+)
 from qa.config import AnswerSettings
 from qa.types import Evidence, Passage
 
@@ -73,7 +82,7 @@ def test_quotation_must_be_verbatim():
 
 
 def test_possessive_before_full_stop_ends_a_sentence():
-    from qa.chunking import split_sentences
+    from qa.text.sentences import split_sentences
 
     text = "He criticised Hannity’s. Then he left."
     assert [text[a:b] for a, b in split_sentences(text)] == ["He criticised Hannity’s.", "Then he left."]

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from qa.corpus import Skipped, content_hash, load_paths
+from qa.ingest.load import Skipped, content_hash, load_paths
 from qa.types import Article
 
 from .conftest import SAMPLE_ARTICLE, needs_shared

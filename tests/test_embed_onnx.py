@@ -8,7 +8,7 @@ import os
 import numpy as np
 import pytest
 
-from qa import embed_onnx
+from qa.embed import ort as embed_onnx
 from qa.errors import ModelError
 
 WORDS = ("the a of to in and is was he she it said news court vote city team game won lost price rose fell "
@@ -103,7 +103,7 @@ def test_truncation_follows_max_seq_length(tiny_model, cache):
 
 def test_embedder_uses_the_onnx_backend(tiny_model, cache):
     from qa.config import EmbeddingSettings
-    from qa.embed import SentenceTransformerEmbedder
+    from qa.embed.st import SentenceTransformerEmbedder
 
     emb = SentenceTransformerEmbedder(EmbeddingSettings(model=str(tiny_model), backend="onnx-int8", max_tokens=48))
     vecs = emb.embed(["police said", "oil price rose"])
@@ -144,7 +144,7 @@ def test_real_model_int8_stays_close_to_torch(tmp_path, monkeypatch):
     """all-MiniLM-L6-v2: fp32 ONNX equals torch; int8 keeps cosine > 0.97 on news-like text."""
     monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "cache"))
     from qa.config import EmbeddingSettings
-    from qa.embed import SentenceTransformerEmbedder
+    from qa.embed.st import SentenceTransformerEmbedder
 
     texts = ["Ren Zhengfei said Huawei would survive the chip export ban.", "Stocks fell on Tuesday as oil rose.",
              "The city council voted 7-2 to approve the new budget after a long debate about police funding. " * 4]

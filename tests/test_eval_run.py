@@ -18,7 +18,7 @@ from qa import Assistant
 from qa.cli import main
 from qa.config import Settings
 from qa.errors import ConfigError
-from qa.generate import ScriptedGenerator
+from qa.testing import ScriptedGenerator
 
 ARTICLES = [
     {"id": "art-rainbow", "title": "Saudi Arabia seizes rainbow toys", "published": "2022-06-20", "url": "https://example.com/rainbow",

@@ -65,7 +65,7 @@ def corpus(tmp_path):
 
 
 def story_ids(assistant):
-    return dict(assistant.store.db.execute("SELECT id, story_id FROM articles").fetchall())
+    return dict(assistant.store.db.conn.execute("SELECT id, story_id FROM articles").fetchall())
 
 
 def test_a_wire_copy_joins_the_story_of_the_original(fake_assistant, corpus):
@@ -73,7 +73,7 @@ def test_a_wire_copy_joins_the_story_of_the_original(fake_assistant, corpus):
     stories = story_ids(a)
     assert stories["wire"] == stories["orig"] == "orig"
     assert stories["bus"] == "bus"
-    assert a.store.db.execute("SELECT COUNT(*) FROM minhash").fetchone()[0] == 3
+    assert a.store.db.conn.execute("SELECT COUNT(*) FROM minhash").fetchone()[0] == 3
     assert a.stats().stories == 2
 
 
@@ -100,25 +100,25 @@ def test_an_index_built_before_enrichment_is_enriched_without_reembedding(hash_s
     from qa.ingest import ingest
 
     a = Assistant.open(settings=hash_settings, create=True)
-    ingest([corpus], a.store, a.embedder, a.settings, progress=False, enricher=lambda article, chunks: None)
-    assert a.store.db.execute("SELECT COUNT(*) FROM quotes").fetchone()[0] == 0
+    ingest([corpus], a.store, a.embedder, a.settings, progress=False, enricher=lambda article: None)
+    assert a.store.db.conn.execute("SELECT COUNT(*) FROM quotes").fetchone()[0] == 0
     assert story_ids(a)["wire"] == "wire"
 
     report = a.index([corpus], progress=False)  # the same files again, now with news enrichment
     assert (report.unchanged, report.embedded, report.added) == (3, 0, 0)
     assert story_ids(a)["wire"] == "orig"
-    said = {r[0] for r in a.store.db.execute("SELECT canonical FROM quotes")}
+    said = {r[0] for r in a.store.db.conn.execute("SELECT canonical FROM quotes")}
     assert said == {"Ren Zhengfei"}
-    n = a.store.db.execute("SELECT COUNT(*) FROM quotes").fetchone()[0]
+    n = a.store.db.conn.execute("SELECT COUNT(*) FROM quotes").fetchone()[0]
     a.index([corpus], progress=False)  # and once more: nothing changes
-    assert a.store.db.execute("SELECT COUNT(*) FROM quotes").fetchone()[0] == n
+    assert a.store.db.conn.execute("SELECT COUNT(*) FROM quotes").fetchone()[0] == n
 
 
 def test_removing_an_article_removes_its_quotes_and_signature(fake_assistant, corpus):
     a = fake_assistant(paths=[corpus])
     a.remove(["orig"])
-    assert a.store.db.execute("SELECT COUNT(*) FROM quotes WHERE article_id = 'orig'").fetchone()[0] == 0
-    assert a.store.db.execute("SELECT COUNT(*) FROM minhash WHERE article_id = 'orig'").fetchone()[0] == 0
+    assert a.store.db.conn.execute("SELECT COUNT(*) FROM quotes WHERE article_id = 'orig'").fetchone()[0] == 0
+    assert a.store.db.conn.execute("SELECT COUNT(*) FROM minhash WHERE article_id = 'orig'").fetchone()[0] == 0
 
 
 def test_short_notice_pages_with_different_titles_are_not_one_story(fake_assistant, tmp_path):

@@ -59,7 +59,7 @@ def _cites_ren_growth(assistant, answer) -> None:
     cited = [c for c in answer.citations if GROWTH in c.sentence]
     assert cited, [c.sentence for c in answer.citations]
     c = cited[0]
-    speakers = {r[0] for r in assistant.store.db.execute(
+    speakers = {r[0] for r in assistant.store.db.conn.execute(
         'SELECT canonical FROM quotes WHERE article_id = ? AND start < ? AND "end" > ?',
         (c.article_id, c.end, c.start))}
     assert "Ren Zhangvi" in speakers  # the cited sentence is Ren's statement (written "Raine said ...")

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from qa.cite import SENTINEL
+from qa.answer.cite import SENTINEL
 
 from .conftest import REPO
 

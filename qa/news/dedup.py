@@ -14,12 +14,13 @@ but not their story (seen on the RealTimeQA corpora: 210- and 1070-character not
 from __future__ import annotations
 
 import re
-import sqlite3
 import zlib
+from typing import Any
 
 import numpy as np
 
-from ..textutil import words
+from ..text.similarity import jaccard
+from ..text.tokens import words
 
 SHINGLE = 5
 SHORT_WORDS = 300
@@ -31,15 +32,6 @@ _P = np.uint64((1 << 31) - 1)
 _rng = np.random.default_rng(20240607)  # fixed: signatures stored in an index must stay comparable
 _A = _rng.integers(1, (1 << 31) - 1, size=(NUM_PERM, 1), dtype=np.uint64)
 _B = _rng.integers(0, (1 << 31) - 1, size=(NUM_PERM, 1), dtype=np.uint64)
-
-# Created on first use, inside the ingest transaction (executescript would commit it, so one statement each).
-# key = band << 32 | crc32(the band's 4 values): one indexed integer, so `key IN (...)` is 32 index lookups.
-BAND_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS minhash_band(key INTEGER NOT NULL, article_id TEXT NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS minhash_band_key ON minhash_band(key)",
-    "CREATE INDEX IF NOT EXISTS minhash_band_article ON minhash_band(article_id)",
-)
-
 
 def shingles(text: str) -> set[int]:
     """crc32 of every run of 5 consecutive words (lower-cased); a text shorter than that is one shingle."""
@@ -62,11 +54,6 @@ def estimate(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.mean(a == b))
 
 
-def jaccard(a: set[int], b: set[int]) -> float:
-    """Exact Jaccard similarity of two shingle sets."""
-    return len(a & b) / len(a | b) if a and b else 0.0
-
-
 def same_title(a: str, b: str) -> bool:
     """Whether two headlines are alike (site suffixes such as ' | The Week UK' removed)."""
     from rapidfuzz import fuzz
@@ -83,39 +70,29 @@ def band_keys(sig: np.ndarray) -> list[int]:
     return [i << 32 | zlib.crc32(sig[i * ROWS : (i + 1) * ROWS].tobytes()) for i in range(BANDS)]
 
 
-def record(db: sqlite3.Connection, article_id: str, text: str, threshold: float,
-           hashes: set[int] | None = None, title: str = "") -> str | None:
-    """Store the article's signature and join it to the story of an earlier near-duplicate; returns that story id."""
+def record(db: Any, article_id: str, text: str, threshold: float, hashes: set[int] | None = None,
+           title: str = "") -> str | None:
+    """Store the article's signature and join it to the story of an earlier near-duplicate; returns that story id.
+
+    ``db``: the index database (`qa.index.db.Database`), inside the ingest transaction.
+    """
     hashes = shingles(text) if hashes is None else hashes
     sig = signature(hashes)
     keys = band_keys(sig)
-    if not _has_band_table(db):
-        for statement in BAND_SCHEMA:
-            db.execute(statement)
-    db.execute("DELETE FROM minhash_band WHERE article_id = ?", (article_id,))
     story = _best_story(db, article_id, hashes, sig, keys, threshold, title, len(words(text))) if hashes else None
-    db.execute("INSERT OR REPLACE INTO minhash(article_id, signature) VALUES(?, ?)", (article_id, sig.tobytes()))
-    db.executemany("INSERT INTO minhash_band(key, article_id) VALUES(?, ?)", [(k, article_id) for k in keys])
+    db.replace_signature(article_id, sig.tobytes(), keys)
     if story is not None:
-        db.execute("UPDATE articles SET story_id = ? WHERE id = ?", (story, article_id))
+        db.set_story(article_id, story)
     return story
 
 
-def _has_band_table(db: sqlite3.Connection) -> bool:
-    row = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'minhash_band'").fetchone()
-    return row is not None
-
-
-def _best_story(db: sqlite3.Connection, article_id: str, hashes: set[int], sig: np.ndarray,
-                keys: list[int], threshold: float, title: str, n_words: int) -> str | None:
-    rows = db.execute(
-        f"SELECT DISTINCT m.article_id, m.signature FROM minhash_band b JOIN minhash m ON m.article_id = b.article_id "
-        f"WHERE b.key IN ({','.join('?' * len(keys))}) AND b.article_id != ?", [*keys, article_id]).fetchall()
+def _best_story(db: Any, article_id: str, hashes: set[int], sig: np.ndarray, keys: list[int], threshold: float,
+                title: str, n_words: int) -> str | None:
     best, best_sim = None, threshold
-    for other, blob in rows:
+    for other, blob in db.band_candidates(keys, article_id):
         if estimate(sig, np.frombuffer(blob, dtype=np.uint32)) < threshold - 0.2:
             continue  # far below the threshold even allowing for the estimate's error (sd ~0.04)
-        row = db.execute("SELECT text, story_id, title FROM articles WHERE id = ?", (other,)).fetchone()
+        row = db.text_story_title(other)
         if row is None:
             continue
         sim = jaccard(hashes, shingles(row[0]))

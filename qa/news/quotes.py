@@ -14,7 +14,7 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
 
-from ..chunking import split_sentences
+from ..text.sentences import split_sentences
 from . import names as nm
 
 # -- speakers -------------------------------------------------------------------------------------

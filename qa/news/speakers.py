@@ -22,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from ..textutil import content_words
+from ..text.dates import upper_bound
+from ..text.tokens import content_words
 from ..types import Evidence
 from . import names as nm
 
@@ -130,7 +131,7 @@ def rank_about(store: Any, rows: list[Quote], about: str, embedder: Any = None) 
     qvec = embedder.embed([about])[0]
     order = list(range(len(rows)))
     if len(rows) > EMBED_AT_MOST:  # pre-rank by overlap and the stored vector of the chunk holding the statement
-        cvec = _chunk_vectors(store, [q.chunk_id for q in rows])
+        cvec = store.db.chunk_vectors(q.chunk_id for q in rows if q.chunk_id is not None)
         pre = [o + float(cvec[q.chunk_id] @ qvec) if q.chunk_id in cvec else o for q, o in zip(rows, overlap)]
         order = sorted(order, key=lambda i: -pre[i])[:EMBED_AT_MOST]
     vecs = embedder.embed([rows[i].statement for i in order])
@@ -229,8 +230,7 @@ def focus(store: Any, question: str, embedder: Any = None, *, as_of: date | None
     canon = match(store, name)
     if not canon:
         return None
-    hi = min(d for d in (as_of, date_to) if d) if (as_of or date_to) else None
-    rows = _statements(store, canon, date_from, hi)
+    rows = _statements(store, canon, date_from, upper_bound(as_of, date_to))
     if not rows:
         return None
     on_topic = rank_about(store, list(rows), topic, embedder)[:limit] if topic else \
@@ -252,12 +252,8 @@ def aliases(store: Any) -> Callable[[Evidence], set[str]]:
     cache: dict[str, set[str]] = {}
 
     def names_of(e: Evidence) -> set[str]:
-        with store.lock:
-            canon = [r[0] for r in store.db.execute(
-                'SELECT DISTINCT canonical FROM quotes WHERE article_id = ? AND start < ? AND "end" > ?',
-                (e.article_id, e.end, e.start))]
         out: set[str] = set()
-        for c in canon:
+        for c in store.db.speakers_at(e.article_id, e.start, e.end):
             if c not in cache:
                 cache[c] = _name_words(store, c)
             out |= cache[c]
@@ -267,9 +263,7 @@ def aliases(store: Any) -> Callable[[Evidence], set[str]]:
 
 
 def _name_words(store: Any, canonical: str) -> set[str]:
-    with store.lock:
-        forms = [r[0] for r in store.db.execute("SELECT DISTINCT speaker FROM quotes WHERE canonical = ?",
-                                                (canonical,))]
+    forms = store.db.speaker_forms(canonical)
     words = set()
     for form in [canonical, *forms]:
         if form[:1].isupper() and form.lower() not in _PRONOUNS:
@@ -288,38 +282,12 @@ def _pairs(store: Any) -> list[tuple[str, str, int]]:
     hit = _PAIRS.get(store)
     if hit and hit[0] == gen:
         return hit[1]
-    with store.lock:
-        rows = store.db.execute(
-            "SELECT canonical, speaker, COUNT(*) FROM quotes GROUP BY canonical, speaker").fetchall()
+    rows = store.db.speaker_pairs()
     _PAIRS[store] = (gen, rows)
     return rows
 
 
 def _statements(store: Any, canonicals: Sequence[str], date_from: date | None, date_to: date | None) -> list[Quote]:
-    marks = ",".join("?" * len(canonicals))
-    cond, args = "", list(canonicals)
-    if date_from:
-        cond += " AND (a.published IS NULL OR a.published >= ?)"
-        args.append(date_from.isoformat())
-    if date_to:
-        cond += " AND (a.published IS NULL OR a.published <= ?)"
-        args.append(date_to.isoformat())
-    sql = ('SELECT q.canonical, q.speaker, q.statement, q.article_id, a.title, a.published, q.start, q."end", '
-           '(SELECT c.id FROM chunks c WHERE c.article_id = q.article_id AND c.start <= q.start AND c."end" > q.start '
-           "ORDER BY c.position LIMIT 1) "
-           f"FROM quotes q JOIN articles a ON a.id = q.article_id WHERE q.canonical IN ({marks}){cond}")
-    with store.lock:
-        rows = store.db.execute(sql, args).fetchall()
+    rows = store.db.statements(canonicals, date_from.isoformat() if date_from else None,
+                               date_to.isoformat() if date_to else None)
     return [Quote(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], 0.0, r[8]) for r in rows]
-
-
-def _chunk_vectors(store: Any, chunk_ids: Sequence[int | None]) -> dict[int, np.ndarray]:
-    ids = sorted({c for c in chunk_ids if c is not None})
-    out: dict[int, np.ndarray] = {}
-    with store.lock:
-        for i in range(0, len(ids), 500):
-            part = ids[i : i + 500]
-            sql = f"SELECT id, vector FROM chunks WHERE id IN ({','.join('?' * len(part))})"
-            for cid, blob in store.db.execute(sql, part):
-                out[cid] = np.frombuffer(blob, dtype=np.float32)
-    return out

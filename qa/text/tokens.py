@@ -1,4 +1,4 @@
-"""Small text helpers shared by retrieval, evidence selection, verification and the reader."""
+"""Word tokens, the stemmer, stopwords, numbers and capitalised names: one tokenizer for every stage."""
 
 from __future__ import annotations
 
@@ -16,13 +16,13 @@ STOPWORDS = frozenset(
     wasn't won't can't be been being been also still yet ever even well back get got make made like""".split()
 )
 
-_WORD = re.compile(r"\d+(?:[.,]\d+)+[A-Za-z]*|[A-Za-z0-9][A-Za-z0-9'’\-]*[A-Za-z0-9]|[A-Za-z0-9]")  # 8.5bn, 1,200: one token
+TOKEN = re.compile(r"\d+(?:[.,]\d+)+[A-Za-z]*|[A-Za-z0-9][A-Za-z0-9'’\-]*[A-Za-z0-9]|[A-Za-z0-9]")  # 8.5bn, 1,200: one token
 NUMBER = re.compile(r"(?<![\w.])[$€£]?\d[\d,]*(?:\.\d+)?(?:\s?(?:%|percent|million|billion|trillion|thousand))?", re.I)
 
 
 def words(text: str) -> list[str]:
     """Lower-cased word tokens (apostrophes normalised)."""
-    return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
+    return [w.lower().replace("’", "'") for w in TOKEN.findall(text)]
 
 
 def stem(word: str) -> str:

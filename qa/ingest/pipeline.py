@@ -1,4 +1,4 @@
-"""Ingest: load → chunk → enrich → embed → store, streamed in committed batches with progress.
+"""Ingest: load → chunk → enrich → embed → write, streamed in committed batches with progress. No SQL here.
 
 Re-running on the same files re-embeds nothing: articles whose content hash is stored are skipped, and
 chunk texts seen before reuse their stored vectors.
@@ -17,13 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from .chunking import chunk_article
-from .config import Settings
-from .corpus import Skipped, content_hash, iter_files, load_paths
-from .dates import dateline_date
-from .embed import Embedder
-from .store import Store
-from .types import Article, Chunk
+from ..config import Settings
+from ..embed import Embedder
+from ..index import Index
+from ..text.dates import dateline_date
+from ..types import Article, Chunk
+from .chunk import chunk_article
+from .load import Skipped, content_hash, iter_files, load_paths
 
 STAGES = ("parse", "chunk", "enrich", "embed", "write")
 
@@ -67,12 +67,12 @@ class IngestReport:
         }
 
 
-Enricher = Callable[[Article, list[Chunk]], Callable[[Any], None] | None]
+Enricher = Callable[[Article], Any]  # article -> the enrichment qa.index stores beside it (qa.news.Enrichment)
 
 
 def ingest(
     paths: Iterable[str | Path],
-    store: Store,
+    store: Index,
     embedder: Embedder,
     settings: Settings,
     *,
@@ -137,7 +137,7 @@ def ingest(
     return report
 
 
-def _write(batch: list[Article], store: Store, embedder: Embedder, settings: Settings, report: IngestReport,
+def _write(batch: list[Article], store: Index, embedder: Embedder, settings: Settings, report: IngestReport,
            enricher: Enricher | None) -> None:
     known = store.known_hashes([a.id for a in batch])
     todo: list[tuple[Article, str, list[Chunk]]] = []
@@ -168,7 +168,7 @@ def _write(batch: list[Article], store: Store, embedder: Embedder, settings: Set
         return
 
     t = time.perf_counter()
-    extras = [enricher(a, ch) for a, _, ch in todo] if enricher else []
+    extras = [enricher(a) for a, _, _ in todo] if enricher else [None] * len(todo)
     report.stages["enrich"] += time.perf_counter() - t
 
     t = time.perf_counter()
@@ -184,49 +184,31 @@ def _write(batch: list[Article], store: Store, embedder: Embedder, settings: Set
 
     t = time.perf_counter()
     items = []
-    for (article, h, chunks), hs in zip(todo, hashes):
+    for (article, h, chunks), hs, enrichment in zip(todo, hashes, extras):
         vecs = np.vstack([cache[x] for x in hs]).astype(np.float32)
-        items.append((article, h, chunks, vecs, hs))
+        items.append((article, h, chunks, vecs, hs, enrichment))
         report.chunks += len(chunks)
-
-    def extra(db: Any) -> None:
-        for fn in extras:
-            if fn is not None:
-                fn(db)
-
-    store.write_batch(items, extra=extra)
+    store.write_batch(items)
     report.stages["write"] += time.perf_counter() - t
 
 
-def _enrich_unchanged(articles: list[Article], store: Store, report: IngestReport, enricher: Enricher) -> None:
-    """Enrich unchanged articles that have no `minhash` row (indexed before news enrichment), without re-embedding."""
+def _enrich_unchanged(articles: list[Article], store: Index, report: IngestReport, enricher: Enricher) -> None:
+    """Enrich unchanged articles that have no MinHash signature (indexed before news enrichment), without re-embedding."""
     t = time.perf_counter()
-    ids = [a.id for a in articles]
-    with store.lock:
-        done = {r[0] for r in store.db.execute(
-            f"SELECT article_id FROM minhash WHERE article_id IN ({','.join('?' * len(ids))})", ids)}
-    extras = [enricher(a, []) for a in articles if a.id not in done]  # the writer needs the text, not the chunks
-
-    def extra(db: Any) -> None:
-        for fn in extras:
-            if fn is not None:
-                fn(db)
-
-    if extras:
-        store.write_batch([], extra=extra)
+    done = store.enriched_ids([a.id for a in articles])
+    todo = [(a.id, enricher(a)) for a in articles if a.id not in done]
+    if todo:
+        store.write_batch([], enrich_only=todo)
     report.stages["enrich"] += time.perf_counter() - t
 
 
 def default_enricher(settings: Settings | None = None) -> Enricher | None:
     """News enrichment (quotes, near-duplicate signatures) when the news package is present."""
     try:
-        from .news import enrich
+        from ..news import enrich
     except ImportError:
         return None
-    if settings is None:
-        return enrich
-    threshold = settings.ingest.dedup_threshold
-    return lambda article, chunks: enrich(article, chunks, threshold=threshold)
+    return enrich
 
 
 def _text_hash(text: str) -> str:

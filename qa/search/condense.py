@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .textutil import STOPWORDS, capitalized_names, content_words, words
+from ..text.tokens import STOPWORDS, capitalized_names, content_words, words
 
 PRONOUNS = {"he": "{}", "she": "{}", "him": "{}", "her": "{}'s", "his": "{}'s", "hers": "{}'s", "they": "{}",
             "them": "{}", "their": "{}'s", "it": "{}", "its": "{}'s"}
@@ -96,7 +96,7 @@ def condense(question: str, history: Sequence[str] | None, generator=None, promp
     rewrite = rule_rewrite(question, history)
     if generator is not None and prompts is not None:
         messages = prompts.messages("condense", history="\n".join(f"- {h}" for h in history[-4:]), question=question)
-        candidate = str(generator.generate(messages, max_tokens=max_tokens)).strip().splitlines()[0:1]
+        candidate = str(generator.generate(messages, max_tokens=max_tokens, stop=prompts.stop("condense"))).strip().splitlines()[0:1]
         if candidate and accept_rewrite(candidate[0], question, history):
             return candidate[0].strip().strip('"'), "model"
     return rewrite, "rules"

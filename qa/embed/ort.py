@@ -27,20 +27,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ModelError, missing
+from ..cache import cache_root
+from ..errors import ModelError, missing
 
 ONNX_FILE = "model.onnx"
 OPSET = 17
 RECIPE = 2  # bump when the export/fusion/quantisation steps change, so old exports are not reused
 _export_lock = threading.Lock()
-
-
-def cache_root() -> Path:
-    """Where exported models are kept."""
-    if os.environ.get("QA_CACHE_DIR"):
-        return Path(os.environ["QA_CACHE_DIR"]).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base).expanduser() / "newsqa"
 
 
 def export_dir(model_dir: Path, quantized: bool) -> Path:
@@ -188,7 +181,7 @@ class OnnxEncoder:
             import onnxruntime as ort
         except ImportError:
             raise missing("onnxruntime", "the ONNX embedding backend") from None
-        from .embed import _load_tokenizer
+        from .tokenizer import load_tokenizer
 
         self.model_dir = Path(model_dir)
         self.onnx_file = Path(onnx_file)
@@ -202,7 +195,7 @@ class OnnxEncoder:
         except Exception as exc:  # onnxruntime raises its own exception types for bad files
             raise ModelError(f"cannot load ONNX model {onnx_file}: {exc}; delete that folder to export it again") from None
         self.inputs = {i.name for i in self.session.get_inputs()}
-        self.tokenizer = _load_tokenizer(self.model_dir)
+        self.tokenizer = load_tokenizer(self.model_dir)
         self.pooling, self.normalize = _pooling(self.model_dir)
         config = json.loads((self.model_dir / "config.json").read_text())
         self.dim = int(config["hidden_size"])

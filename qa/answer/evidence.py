@@ -11,24 +11,29 @@ numbered [1]..[n]. The best sentence's relevance is the signal the abstention th
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from .chunking import split_sentences
-from .embed import Embedder
-from .textutil import capitalized_names, content_words, words
-from .types import Evidence, Passage
+from ..embed import Embedder
+from ..text.sentences import split_sentences
+from ..text.similarity import jaccard
+from ..text.tokens import capitalized_names, content_words, words
+from ..types import Evidence, Passage
+from .spans import Span
+
+Idf = Callable[[Sequence[str]], dict[str, float]]  # stemmed terms -> inverse document frequency in the index
+Embed = Callable[[Sequence[str]], np.ndarray]  # texts -> unit-length vectors (the embedding model)
+SpansFn = Callable[[Sequence[str]], list[list[Span]]]  # texts -> candidate spans of each (spans.py)
 
 
 EMBED_TOP = 32  # sentences per question whose cosine with the question is computed
 
 
 @dataclass
-class Candidate:
-    """A sentence of a passage, with its scores."""
+class Sentence:
+    """A sentence of a passage (offsets into its article), with its evidence scores."""
 
     text: str
     article_id: str
@@ -41,9 +46,9 @@ class Candidate:
     score: float = 0.0
 
 
-def sentences_of(passages: Sequence[Passage]) -> list[Candidate]:
+def sentences_of(passages: Sequence[Passage]) -> list[Sentence]:
     """Every sentence of every passage, with offsets into its article's text."""
-    out: list[Candidate] = []
+    out: list[Sentence] = []
     seen: set[tuple[str, int]] = set()
     for i, p in enumerate(passages):
         for a, b in split_sentences(p.text):
@@ -51,7 +56,7 @@ def sentences_of(passages: Sequence[Passage]) -> list[Candidate]:
             if key in seen:  # overlapping chunks repeat sentences
                 continue
             seen.add(key)
-            out.append(Candidate(p.text[a:b], p.article_id, p.start + a, p.start + b, i))
+            out.append(Sentence(p.text[a:b], p.article_id, p.start + a, p.start + b, i))
     return out
 
 
@@ -61,15 +66,15 @@ def select_evidence(
     embedder: Embedder,
     n: int,
     idf: Callable[[Sequence[str]], dict[str, float]] | None = None,
-    boost: Callable[[Candidate], float] | None = None,
-) -> tuple[list[Evidence], list[Candidate]]:
+    boost: Callable[[Sentence], float] | None = None,
+) -> tuple[list[Evidence], list[Sentence]]:
     """Top ``n`` numbered evidence sentences, and every scored candidate (best first)."""
     cands = sentences_of(passages)
     if not cands:
         return [], []
     score_candidates(question, cands, passages, embedder, idf, boost)
     ranked = sorted(cands, key=lambda c: (-c.score, c.passage_index, c.start))
-    chosen: list[Candidate] = []
+    chosen: list[Sentence] = []
     for c in ranked:
         if any(_same(c.text, k.text) for k in chosen):
             continue
@@ -81,9 +86,9 @@ def select_evidence(
     return evidence, ranked
 
 
-def score_candidates(question: str, cands: list[Candidate], passages: Sequence[Passage], embedder: Embedder,
+def score_candidates(question: str, cands: list[Sentence], passages: Sequence[Passage], embedder: Embedder,
                      idf: Callable[[Sequence[str]], dict[str, float]] | None = None,
-                     boost: Callable[[Candidate], float] | None = None, embed_top: int = EMBED_TOP) -> None:
+                     boost: Callable[[Sentence], float] | None = None, embed_top: int = EMBED_TOP) -> None:
     """Coverage for every sentence; cosine only for the `embed_top` best by coverage (embedding is the cost)."""
     q_terms = sorted(set(content_words(question)))
     weights = idf(q_terms) if idf else {t: 1.0 for t in q_terms}
@@ -120,19 +125,24 @@ def missing_names(question: str, passages: Sequence[Passage], ignore: set[str] =
     return sorted(n for n in names if n not in have and n.rstrip("s") not in have)
 
 
-def idf_from_counts(n_docs: int, doc_freq: dict[str, int]) -> dict[str, float]:
-    """Smoothed inverse document frequency, log((N + 1) / (df + 0.5)).
-
-    A word found nowhere in the index weighs as much as a word found once: it is more often a paraphrase
-    ('open' for 'inaugurated') than the key of the question, and absent names are handled by `missing_names`.
-    """
-    return {t: math.log((n_docs + 1) / (max(df, 1) + 0.5)) for t, df in doc_freq.items()}
-
-
 def _same(a: str, b: str) -> bool:
-    wa, wb = set(words(a)), set(words(b))
-    return bool(wa) and len(wa & wb) / len(wa | wb) > 0.85
+    return jaccard(words(a), words(b)) > 0.85
 
 
-def cosine_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return a @ b.T
+def uniform_idf(terms: Sequence[str]) -> dict[str, float]:
+    """Every term weighs 1 (when no index statistics are at hand)."""
+    return {t: 1.0 for t in terms}
+
+
+@dataclass
+class Pool:
+    """What the reader reads for one question: the ranked evidence sentences and their passages, the date the
+    question is asked on, the index's IDF, the embedding model, and the span extractor (None: spaCy)."""
+
+    question: str
+    sentences: Sequence[Sentence]
+    passages: Sequence[Passage]
+    as_of: str | None = None
+    idf: Idf = uniform_idf
+    embed: Embed | None = None
+    spans: SpansFn | None = None

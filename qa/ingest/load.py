@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .dates import normalize_date
-from .errors import InputError, missing
-from .types import Article
+from ..errors import InputError, missing
+from ..text.dates import normalize_date
+from ..types import Article
 
 TEXT_EXT = {".txt", ".md", ".markdown", ".text"}
 HTML_EXT = {".html", ".htm", ".xhtml"}

@@ -19,9 +19,10 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from .config import AnswerSettings
-from .textutil import STOPWORDS, capitalized_names, content_words, numbers
-from .types import Citation, Evidence, Passage
+from ..config import AnswerSettings
+from ..text.sentences import split_sentences
+from ..text.tokens import STOPWORDS, capitalized_names, content_words, numbers
+from ..types import Citation, Evidence, Passage
 
 SENTINEL = "I couldn't find this in the indexed articles."
 NO_CHOICE = "None of the choices is supported by the indexed articles."
@@ -39,8 +40,6 @@ class Claim:
 
 def parse_claims(answer: str) -> list[Claim]:
     """Split generated text into sentences and attach the [n] markers that follow or sit inside each."""
-    from .chunking import split_sentences
-
     answer = re.sub(r"\s+", " ", answer.replace("【", "[").replace("】", "]")).strip()
     # Markers that open the next sentence ("... end. [2] Next") belong to the previous one.
     answer = re.sub(r"([.!?])\s+((?:\[\d+(?:\s*[,;]\s*\d+)*\]\s*)+)", lambda m: " " + m.group(2).strip() + m.group(1) + " ", answer)

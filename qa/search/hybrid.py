@@ -9,37 +9,23 @@ Then the list is walked best-first keeping at most max_per_article passages per 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date
 
 import numpy as np
 
-from .config import RetrievalSettings
-from .dates import parse_iso, resolve_time
-from .embed import Embedder
-from .store import Store
-from .textutil import content_words
-from .types import Passage
-
-
-@dataclass
-class SearchRequest:
-    """A query with its time constraints (hard filters and soft preferences)."""
-
-    text: str
-    as_of: date | None = None  # articles published after this are ignored
-    date_from: date | None = None  # hard window on published dates
-    date_to: date | None = None
-    prefers_recent: bool | None = None  # None = decide from the question's wording
-    top_k: int | None = None
-    extra: list[list[tuple[int, float]]] = field(default_factory=list)  # more ranked lists to fuse (e.g. quote hits)
-    keyword_text: str | None = None  # what BM25 searches, when it should differ from ``text``
+from ..config import RetrievalSettings
+from ..embed import Embedder
+from ..index import Index
+from ..text.dates import is_recent, resolve_time, upper_bound
+from ..text.similarity import jaccard
+from ..text.tokens import content_words
+from ..types import Passage
+from .request import SearchRequest
 
 
 class Retriever:
     """Dense + keyword retrieval over one `Store`."""
 
-    def __init__(self, store: Store, embedder: Embedder, settings: RetrievalSettings) -> None:
+    def __init__(self, store: Index, embedder: Embedder, settings: RetrievalSettings) -> None:
         self.store = store
         self.embedder = embedder
         self.settings = settings
@@ -51,8 +37,21 @@ class Retriever:
     def keyword(self, text: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         return self.store.bm25_search(text, k, allowed)
 
+    def passages(self, text: str, k: int, kind: str) -> list[Passage]:
+        """The passages one retriever alone finds ('dense' or 'bm25'), with its score and rank set."""
+        hits = self.dense(text, k) if kind == "dense" else self.keyword(text, k)
+        passages = self.store.passages([cid for cid, _ in hits])
+        out = []
+        for rank, (cid, score) in enumerate(hits, 1):
+            p = passages[cid]
+            p.score = score
+            setattr(p, f"{kind}_score", score)
+            setattr(p, f"{kind}_rank", rank)
+            out.append(p)
+        return out
+
     def allowed_ids(self, req: SearchRequest) -> np.ndarray | None:
-        hi = min(d for d in (req.as_of, req.date_to) if d) if (req.as_of or req.date_to) else None
+        hi = upper_bound(req.as_of, req.date_to)
         if hi is None and req.date_from is None:
             return None
         return self.store.chunk_ids_between(req.date_from.isoformat() if req.date_from else None,
@@ -79,7 +78,7 @@ class Retriever:
             bool(req.as_of) and resolve_time(req.text, req.as_of).prefers_recent)
         weight = s.recency_weight_temporal if recent else s.recency_weight
         for cid, p in passages.items():
-            p.score = scores[cid] + (weight / (s.rrf_k + 1) if _is_recent(p, req.as_of, s.recency_days) else 0.0)
+            p.score = scores[cid] + (weight / (s.rrf_k + 1) if is_recent(p.published, req.as_of, s.recency_days) else 0.0)
             if cid in dense_map:
                 p.dense_rank, p.dense_score = dense_map[cid]
             if cid in kw_map:
@@ -107,13 +106,6 @@ class Retriever:
         return passages
 
 
-def _is_recent(p: Passage, as_of: date | None, days: int) -> bool:
-    if as_of is None or not p.published:
-        return False
-    published = parse_iso(p.published)
-    return published is not None and 0 <= (as_of - published).days <= days
-
-
 def diversify(ranked: Sequence[Passage], top_k: int, max_per_article: int, stories: dict[str, str] | None = None,
               near_dup: float = 0.8) -> list[Passage]:
     """Walk best-first; cap passages per story (article or near-duplicate group) and drop repeated text."""
@@ -132,7 +124,7 @@ def diversify(ranked: Sequence[Passage], top_k: int, max_per_article: int, stori
         if per_story.get(story, 0) >= max_per_article:
             continue
         bag = set(content_words(p.text))
-        if any(_jaccard(bag, other) >= near_dup for other in kept_words):
+        if any(jaccard(bag, other) >= near_dup for other in kept_words):
             continue
         kept.append(p)
         kept_words.append(bag)
@@ -141,9 +133,3 @@ def diversify(ranked: Sequence[Passage], top_k: int, max_per_article: int, stori
         if len(kept) >= top_k:
             break
     return kept
-
-
-def _jaccard(a: set[str], b: set[str]) -> float:
-    if not a or not b:
-        return 0.0
-    return len(a & b) / len(a | b)

@@ -1,0 +1,1 @@
+"""The prompt templates, as package data (see qa/generate/prompts.py)."""

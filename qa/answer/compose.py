@@ -1,0 +1,199 @@
+"""The answer policy: what the user sees, composed from the verified claims, the short answer and the evidence.
+
+  * abstain (the fixed sentence, no citations) when the best evidence is not relevant enough, when names the
+    question asks about are in no retrieved passage, or when the speaker said nothing clearly on the topic;
+  * 'what did X say (about Y)': lead with X's statement most on Y;
+  * otherwise the verified sentences of the model (or quoted evidence), the first one stating the short answer
+    and citing the sentence it was read from; 'As of <date>, ...' for questions about the latest news.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..config import AnswerSettings
+from ..text.tokens import capitalized_names, words
+from ..types import Answer, Evidence, Passage
+from . import cite
+from .evidence import Pool, Sentence, missing_names
+from .short import short_from_text
+
+# Sentence openers that are lowercased after "As of <date>, "; anything else (names, places) keeps its capital.
+_LOWER_OK = frozenset("the a an it its he she his her they their this that these those there in on at after before".split())
+ON_TOPIC_BOOST = 0.15  # news.speakers.Focus.boost of a sentence inside the speaker's statements most on the topic
+
+
+@dataclass
+class Context:
+    """What every answer of one question shares: the question, the query searched, the passages, the date."""
+
+    question: str
+    query: str
+    passages: list[Passage]
+    as_of: str | None = None
+
+    def fields(self) -> dict[str, Any]:
+        return dict(question=self.question, query=self.query, passages=self.passages, as_of=self.as_of)
+
+
+@dataclass
+class Reading:
+    """What retrieval and evidence selection found for one question (`Assistant.read`)."""
+
+    ctx: Context
+    req: Any  # qa.search.SearchRequest
+    spoke: Any  # qa.news.speakers.Focus of a 'what did X say' question, or None
+    evidence: list[Evidence]
+    ranked: list[Sentence]
+    pool: Pool
+    timings: dict[str, float]
+    started: float
+
+
+def abstained(ctx: Context, reason: str, text: str = cite.SENTINEL, mode: str = "abstained", **extra: Any) -> Answer:
+    """The fixed 'couldn't find this' (or 'none of the choices') answer, with the reason kept for the UI."""
+    return Answer(text=text, short="", citations=[], abstained=True, mode=mode, dropped=[reason] if reason else [],
+                  **extra, **ctx.fields())
+
+
+def abstain_reason(query: str, passages: Sequence[Passage], ranked: Sequence[Sentence], settings: AnswerSettings,
+                   known: frozenset[str] = frozenset()) -> str | None:
+    """Why the question can't be answered from these passages, or None."""
+    if not passages or not ranked:
+        return "no passage retrieved"
+    best = ranked[0].relevance
+    if best < settings.abstain_threshold:
+        return f"best evidence relevance {best:.2f} is below the threshold {settings.abstain_threshold}"
+    absent = missing_names(query, passages, ignore=known)  # known: a speaker's name the quotes index resolved
+    if absent and len(absent) * 2 >= len(set(_names(query))):
+        return f"no retrieved passage mentions {', '.join(absent)}"
+    return None
+
+
+def with_evidence(evidence: list[Evidence], s: Sentence) -> tuple[list[Evidence], Evidence]:
+    """The evidence list holding this sentence (appended with the next number when absent), and its entry."""
+    ev = next((e for e in evidence if e.article_id == s.article_id and e.start == s.start), None)
+    if ev is None:
+        ev = Evidence(max((e.n for e in evidence), default=0) + 1, s.text, s.article_id, s.start, s.end,
+                      s.passage_index, round(s.score, 4))
+        evidence = [*evidence, ev]
+    return evidence, ev
+
+
+def choice_answer(ctx: Context, result: Any, choices: Sequence[str], evidence: list[Evidence]) -> Answer:
+    """The picked choice citing the sentence that supports it, or 'none of the choices is supported'."""
+    if result.index is None or result.support is None:
+        return abstained(ctx, "", text=cite.NO_CHOICE, mode="choice", choice=None)
+    evidence, ev = with_evidence(evidence, result.support)
+    return Answer(text=f"{choices[result.index]} [1]", short=choices[result.index],
+                  citations=cite.build_citations({ev.n: 1}, evidence, ctx.passages), mode="choice",
+                  choice=result.index, **ctx.fields())
+
+
+def compose(ctx: Context, settings: AnswerSettings, evidence: list[Evidence], kept: list[cite.Claim],
+            dropped: Sequence[cite.Claim], short: Any = None, spoke: Any = None, dated: bool = False,
+            tokens: dict[str, int] | None = None) -> Answer:
+    """The final answer from the verified claims (empty: quote the evidence), the short answer and the speaker focus."""
+    kept = said_by(spoke, on_topic(kept, evidence, settings), evidence)
+    mode = "generated" if kept else "extractive"
+    if not kept:
+        kept = on_topic(cite.extractive(evidence, settings.extractive_sentences), evidence, settings,
+                        floor=settings.extractive_floor)
+    if spoke and spoke.topic and not spoke.clear and not cites_speaker(spoke, kept, evidence):
+        return abstained(ctx, f"no statement by {spoke.canonicals[0]} about {spoke.topic} was found")
+    evidence, kept = lead_with(short, kept, evidence, settings.max_sentences)
+    numbering = cite.number_citations(kept)
+    text = cite.render(kept, numbering)
+    if dated:
+        text = as_of_date(text, numbering, evidence, ctx.passages)
+    short_text = short.text if short and short.text else short_from_text(kept[0].text)
+    return Answer(text=text, short=short_text, citations=cite.build_citations(numbering, evidence, ctx.passages),
+                  mode=mode, tokens=tokens or {}, dropped=[f"{c.text} ({c.why})" for c in dropped], **ctx.fields())
+
+
+def on_topic(claims: list[cite.Claim], evidence: list[Evidence], settings: AnswerSettings,
+             floor: float | None = None) -> list[cite.Claim]:
+    """Verified sentences whose citations are relevant enough to the question, at most max_sentences."""
+    score = {e.n: e.score for e in evidence}
+    best = max(score.values(), default=0.0)
+    floor = (settings.min_claim_relevance if floor is None else floor) * best
+    kept = [c for c in claims if max((score.get(n, 0.0) for n in c.cites), default=0.0) >= floor]
+    return kept[: settings.max_sentences]
+
+
+def said_by(spoke: Any, claims: list[cite.Claim], evidence: list[Evidence]) -> list[cite.Claim]:
+    """For 'what did X say (about Y)': the sentences citing X's statements most on Y, else X's other statements.
+
+    When the model's sentences miss the statement most on the topic but the evidence holds it, that sentence
+    leads the answer (quoted as evidence), followed by at most one of the model's sentences citing X.
+    """
+    if not spoke or not claims:
+        return claims
+    by_n = {e.n: e for e in evidence}
+
+    def level(c: cite.Claim) -> float:
+        return max((spoke.boost(by_n[n]) for n in c.cites if n in by_n), default=0.0)
+
+    top = [c for c in claims if level(c) >= ON_TOPIC_BOOST]
+    if top:
+        return top
+    own = [c for c in claims if level(c) > 0]
+    lead = [e for e in evidence if spoke.boost(e) >= ON_TOPIC_BOOST] if spoke.topic else []
+    if lead:
+        return [cite.Claim(lead[0].text, [lead[0].n], "the speaker's statement most on the topic"), *own[:1]]
+    return own or claims
+
+
+def cites_speaker(spoke: Any, claims: list[cite.Claim], evidence: list[Evidence]) -> bool:
+    by_n = {e.n: e for e in evidence}
+    return any(n in by_n and spoke.boost(by_n[n]) > 0 for c in claims for n in c.cites)
+
+
+def lead_with(short: Any, claims: list[cite.Claim], evidence: list[Evidence],
+              max_sentences: int) -> tuple[list[Evidence], list[cite.Claim]]:
+    """Make the first sentence state the short answer, citing the sentence it was read from."""
+    if short is None or not (short.text or short.type == "yesno"):
+        return evidence, claims
+    c = short.candidate
+    if short.type == "yesno":  # lead with the sentence that states the question's claim, unless already cited
+        cited = {(e.article_id, e.start) for e in evidence if any(e.n in x.cites for x in claims)}
+        if not (short.text == "TRUE" or short.score > 0) or (c.article_id, c.start) in cited:
+            return evidence, claims
+    elif claims and mentions(claims[0].text, short.text):
+        return evidence, claims
+    evidence, ev = with_evidence(evidence, c)
+    lead = cite.Claim(c.text, [ev.n], f"states the short answer '{short.text}'")
+    rest = [x for x in claims if x.cites != [ev.n]]
+    return evidence, [lead, *rest][:max_sentences]
+
+
+def as_of_date(text: str, numbering: dict[int, int], evidence: list[Evidence], passages: Sequence[Passage]) -> str:
+    """'As of <newest cited article date>, ...' for questions about the latest state of things."""
+    dates = sorted(passages[e.passage_index].published or "" for e in evidence if e.n in numbering)
+    if not dates or not dates[-1]:
+        return text
+    first = text.split(" ", 1)[0]
+    if first.lower() in _LOWER_OK:  # "The ..." → "as of D, the ...", but never "saudi Arabia"
+        text = first.lower() + text[len(first):]
+    return f"As of {dates[-1]}, {text}"
+
+
+def embedding_similarity(embed: Callable[[Sequence[str]], Any]) -> Callable[[str, Sequence[str]], float]:
+    """Cosine of a sentence with the joined text it cites (the verifier's second test)."""
+    def similarity(sentence: str, cited: Sequence[str]) -> float:
+        vecs = embed([sentence, " ".join(cited)])
+        return float(vecs[0] @ vecs[1])
+
+    return similarity
+
+
+def mentions(text: str, phrase: str) -> bool:
+    hay, needle = " ".join(words(text)), " ".join(words(phrase))
+    return bool(needle) and f" {needle} " in f" {hay} "
+
+
+def _names(text: str) -> list[str]:
+    first = (words(text) or [""])[0]
+    return [n for n in capitalized_names(text) if n != first]

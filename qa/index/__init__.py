@@ -1,0 +1,264 @@
+"""The index folder: SQLite (the source of truth) with a vector index beside it, fingerprinted by a manifest.
+
+  schema.py    file names, the SQLite schema
+  manifest.py  the fingerprint (embedding model + weights digest, chunking settings) and its checks
+  db.py        every SQL statement: articles, chunks + vectors, FTS5 keyword rows, quotes, MinHash, meta
+  vectors.py   the `VectorIndex` protocol and its FAISS implementation
+  keyword.py   the shape of BM25 queries
+
+Only this package touches sqlite3 or faiss. Crash safety: every ingest batch is one SQLite transaction that
+also bumps `generation`. The vector index is saved (atomically, by rename) when an ingest ends; if it is missing
+or older than the database, e.g. after a kill -9 mid-ingest, it is rebuilt from the vectors stored in SQLite.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..config import Settings
+from ..errors import StoreError
+from ..types import Article, Chunk, Passage
+from . import manifest
+from .db import Database
+from .keyword import fts_query, idf_from_counts, prefix_term
+from .schema import DB, FAISS_FILE, FAISS_META, FILES, MANIFEST
+from .vectors import FaissIndex, VectorIndex
+
+# (article, content hash, chunks, vectors[len(chunks), dim], chunk text hashes, enrichment or None)
+WriteItem = tuple[Article, str, Sequence[Chunk], np.ndarray, Sequence[str], Any]
+
+
+@dataclass
+class Stats:
+    """What `qa stats` shows."""
+
+    articles: int
+    chunks: int
+    sources: int
+    date_from: str | None
+    date_to: str | None
+    undated: int
+    quotes: int
+    stories: int
+    bytes_on_disk: int
+    embedding: str
+    dim: int
+    chunking: dict[str, Any]
+    faiss: str
+    path: str
+    top_sources: list[tuple[str, int]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Index:
+    """One index folder. Thread-safe: the database lock guards every read and write."""
+
+    def __init__(self, path: str | Path, settings: Settings, embedder: Any, *, create: bool = True,
+                 rebuild: bool = False) -> None:
+        self.path = Path(path).expanduser()
+        self.settings = settings
+        self.dim = embedder.dim
+        self.expected = manifest.fingerprint(settings, embedder)
+        if rebuild and self.path.exists():
+            _wipe(self.path)
+        self._upgrade = False
+        if not (self.path / MANIFEST).is_file():
+            if not create:
+                raise StoreError(f"no index at {self.path}: build one with `qa index PATH --index {self.path}`")
+            if (self.path / DB).exists():
+                raise StoreError(f"{self.path} holds a database but no {MANIFEST}: rebuild it with `qa index PATH --rebuild`")
+            self.path.mkdir(parents=True, exist_ok=True)
+            manifest.write(self.path, self.expected)
+        else:
+            self._upgrade = manifest.check(self.path, manifest.read(self.path), self.expected)
+        self.db = Database(self.path / DB)
+        self.lock = self.db.lock
+        self._vectors: VectorIndex | None = None
+        self._vectors_generation = -1
+        self._windows: dict[tuple, np.ndarray] = {}
+        self._doc_freq: dict[tuple[int, str], int] = {}
+
+    def close(self) -> None:
+        self.db.close()
+
+    def generation(self) -> int:
+        return self.db.generation()
+
+    # -- writing ----------------------------------------------------------------------------------
+    def write_batch(self, items: Sequence[WriteItem], enrich_only: Sequence[tuple[str, Any]] = ()) -> None:
+        """Add or replace articles with their chunks, vectors and news enrichment, in one transaction.
+
+        ``enrich_only``: (article id, enrichment) of stored articles that only lack their news enrichment.
+        """
+        from ..news import store_enrichment
+
+        with self.lock:
+            vectors = self._vectors_ready()
+            added_ids: list[int] = []
+            added_vecs: list[np.ndarray] = []
+            removed: list[int] = []
+            with self.db.transaction():
+                _, removed = self.db.delete_articles([a.id for a, *_ in items])
+                for article, chash, chunks, vecs, hashes, _ in items:
+                    if vecs.shape != (len(chunks), self.dim):
+                        raise StoreError(f"article {article.id}: {len(chunks)} chunks but vectors {vecs.shape}")
+                    self.db.insert_article(article, chash)
+                    for chunk, vec, th in zip(chunks, vecs, hashes):
+                        added_ids.append(self.db.insert_chunk(article, chunk, vec, th))
+                        added_vecs.append(vec)
+                for article, *_, enrichment in items:
+                    if enrichment is not None:
+                        store_enrichment(self.db, article, enrichment, self.settings.ingest.dedup_threshold)
+                for article_id, enrichment in enrich_only:
+                    store_enrichment(self.db, self.db.article(article_id), enrichment, self.settings.ingest.dedup_threshold)
+            if vectors.remove(removed):
+                if added_ids:
+                    vectors.add(np.asarray(added_ids, dtype=np.int64), np.vstack(added_vecs))
+                self._vectors_generation = self.generation()
+            else:
+                self._vectors = None  # rebuilt from the database on next use
+            self._windows.clear()
+
+    def remove(self, article_ids: Iterable[str]) -> int:
+        """Remove articles (chunks, keyword rows, quotes, signatures); returns how many existed."""
+        with self.lock:
+            with self.db.transaction():
+                n, removed = self.db.delete_articles(list(article_ids))
+            if self._vectors is not None and self._vectors.remove(removed):
+                self._vectors_generation = self.generation()
+            else:
+                self._vectors = None
+            self._windows.clear()
+            return n
+
+    def save(self) -> None:
+        """Write the vector index (atomically) and the manifest's counts, so the next open needs no rebuild."""
+        with self.lock:
+            vectors = self._vectors_ready()
+            gen = self.generation()
+            vectors.save(self.path / FAISS_FILE)
+            manifest.atomic_write(self.path / FAISS_META, json.dumps(
+                {"generation": gen, "ntotal": len(vectors), "type": vectors.kind}).encode())
+            manifest.write(self.path, self.expected, self.counts())
+            self._upgrade = False
+
+    # -- the vector index in step with the database -----------------------------------------------
+    def _vectors_ready(self) -> VectorIndex:
+        """Loaded from disk when its generation matches the database, else rebuilt from the stored vectors."""
+        gen = self.generation()
+        if self._vectors is not None and self._vectors_generation == gen:
+            return self._vectors
+        meta_file, faiss_file = self.path / FAISS_META, self.path / FAISS_FILE
+        self._vectors = None
+        if faiss_file.is_file() and meta_file.is_file():
+            meta = json.loads(meta_file.read_text())
+            if meta.get("generation") == gen:
+                self._vectors = FaissIndex.load(faiss_file)
+        if self._vectors is None:
+            n = self.db.counts()["chunks"]
+            self._vectors = FaissIndex.build(self.dim, n, self.settings.ingest.exact_search_max, self.db.iter_vectors())
+        self._vectors_generation = gen
+        return self._vectors
+
+    # -- reading ------------------------------------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        return self.db.counts()
+
+    def known_hashes(self, ids: Sequence[str]) -> dict[str, str]:
+        return self.db.known_hashes(ids)
+
+    def cached_vectors(self, text_hashes: Sequence[str]) -> dict[str, np.ndarray]:
+        return self.db.cached_vectors(text_hashes)
+
+    def enriched_ids(self, ids: Sequence[str]) -> set[str]:
+        return self.db.enriched_ids(ids)
+
+    def ids_from_origins(self, paths: Iterable[str | Path]) -> dict[str, str]:
+        """{article id: origin} of articles loaded from files under the given paths."""
+        return self.db.ids_from_origins(str(Path(p).expanduser()) for p in paths)
+
+    def resolve_ids(self, ids_or_paths: Iterable[str]) -> list[str]:
+        """Article ids for items that are ids, or files/folders whose articles were indexed."""
+        ids: set[str] = set()
+        for item in ids_or_paths:
+            found = self.ids_from_origins([item]) if Path(item).exists() or "/" in item else {}
+            ids |= set(found) if found else {item}
+        return sorted(ids)
+
+    def newest_date(self) -> str | None:
+        return self.db.newest_date()
+
+    def dense_search(self, query_vec: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """(chunk id, cosine) of the k nearest chunks; ``allowed`` restricts to those chunk ids."""
+        with self.lock:
+            vectors = self._vectors_ready()
+            return vectors.search(query_vec, k, allowed)
+
+    def bm25_search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """(chunk id, BM25 score; higher is better) for an OR-query of the query's words."""
+        expr = fts_query(query)
+        return self.db.bm25(expr, k, allowed) if expr else []
+
+    def idf(self, terms: Sequence[str]) -> dict[str, float]:
+        """IDF of stemmed terms over the chunks (document frequencies from the keyword index, cached)."""
+        gen = self.generation()
+        n = self.counts()["chunks"]
+        df = {}
+        for t in terms:
+            key = (gen, t)
+            if key not in self._doc_freq:
+                if len(self._doc_freq) > 50_000:
+                    self._doc_freq.clear()
+                self._doc_freq[key] = self.db.doc_freq(prefix_term(t))
+            df[t] = self._doc_freq[key]
+        return idf_from_counts(n, df)
+
+    def chunk_ids_between(self, date_from: str | None, date_to: str | None, keep_undated: bool = True) -> np.ndarray:
+        """Chunk ids of articles published within [date_from, date_to] (undated kept by default), cached."""
+        key = (date_from, date_to, keep_undated, self.generation())
+        with self.lock:
+            if key not in self._windows:
+                if len(self._windows) > 32:
+                    self._windows.clear()
+                self._windows[key] = self.db.chunk_ids_between(date_from, date_to, keep_undated)
+            return self._windows[key]
+
+    def passages(self, chunk_ids: Sequence[int]) -> dict[int, Passage]:
+        return self.db.passages(chunk_ids)
+
+    def story_ids(self, article_ids: Sequence[str]) -> dict[str, str]:
+        return self.db.story_ids(article_ids)
+
+    def article(self, article_id: str) -> Article | None:
+        return self.db.article(article_id)
+
+    def iter_articles(self, batch: int = 200) -> Iterable[Article]:
+        return self.db.iter_articles(batch)
+
+    def stats(self) -> Stats:
+        s = self.db.summary()
+        size = sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
+        meta = self.path / FAISS_META
+        kind = json.loads(meta.read_text()).get("type", "?") if meta.is_file() else "not built yet"
+        emb = self.expected["embedding"]
+        return Stats(s["articles"], s["chunks"], s["sources"], s["date_from"], s["date_to"], s["undated"], s["quotes"],
+                     s["stories"], size, f"{emb['model']} ({emb['backend']})", emb["dim"], self.expected["chunking"],
+                     kind, str(self.path), s["top_sources"])
+
+
+def _wipe(path: Path) -> None:
+    for name in FILES:
+        f = path / name
+        if f.exists():
+            f.unlink()
+    if path.exists() and not any(path.iterdir()):
+        shutil.rmtree(path)

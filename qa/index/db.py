@@ -1,0 +1,300 @@
+"""The SQLite database of an index folder: every SQL statement of the project is in this module.
+
+One connection per index, shared by the threads of one process (up to 4 questions at once in the UI) and
+guarded by one re-entrant lock: every method takes it, reads included. Writes happen inside `transaction()`,
+which also bumps the `generation` counter that the vector index and the caches are kept in step with.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..types import Article, Chunk, Passage
+from .schema import SCHEMA
+
+BATCH = 500  # ids per `IN (...)` query (SQLite's parameter limit is far above, the plans stay simple)
+_ARTICLE_COLUMNS = "id, title, text, source, url, published, authors, origin"
+BM25 = "bm25(chunks_fts, 0.5, 1.0)"  # title weighs half as much as the chunk text
+
+
+class Database:
+    """articles, chunks (+ vectors), chunks_fts (BM25), quotes, minhash signatures and bands, meta."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.lock = threading.RLock()
+        self.conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.execute("PRAGMA foreign_keys=OFF")
+        self.conn.executescript(SCHEMA)
+
+    def close(self) -> None:
+        with self.lock:
+            self.conn.close()
+
+    def _all(self, sql: str, args: Sequence[Any] = ()) -> list[tuple]:
+        with self.lock:
+            return self.conn.execute(sql, args).fetchall()
+
+    def _one(self, sql: str, args: Sequence[Any] = ()) -> tuple | None:
+        with self.lock:
+            return self.conn.execute(sql, args).fetchone()
+
+    def _in(self, sql: str, ids: Sequence[Any], extra: Sequence[Any] = ()) -> Iterator[tuple]:
+        """Rows of ``sql`` (with one `{marks}` placeholder for an IN list) for ids in batches."""
+        items = list(ids)
+        for i in range(0, len(items), BATCH):
+            part = items[i : i + BATCH]
+            yield from self._all(sql.format(marks=",".join("?" * len(part))), [*part, *extra])
+
+    # -- transactions and the generation counter -------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One atomic write; bumps `generation` when it commits."""
+        with self.lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+                self.conn.execute(
+                    "INSERT INTO meta(key, value) VALUES('generation', '1') "
+                    "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+
+    def generation(self) -> int:
+        row = self._one("SELECT value FROM meta WHERE key='generation'")
+        return int(row[0]) if row else 0
+
+    # -- articles and chunks: writing (inside a transaction) ---------------------------------------
+    def insert_article(self, article: Article, content_hash: str) -> None:
+        self.conn.execute(
+            "INSERT INTO articles(id, title, source, url, published, authors, text, origin, content_hash, story_id, added_at)"
+            " VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+            (article.id, article.title, article.source, article.url, article.published, json.dumps(article.authors),
+             article.text, article.origin, content_hash, article.id, time.time()),
+        )
+
+    def insert_chunk(self, article: Article, chunk: Chunk, vector: np.ndarray, text_hash: str) -> int:
+        """Store a chunk with its vector and keyword row; returns its id (the vector index uses the same id)."""
+        cur = self.conn.execute(
+            'INSERT INTO chunks(article_id, position, start, "end", n_tokens, text_hash, vector) VALUES(?,?,?,?,?,?,?)',
+            (article.id, chunk.position, chunk.start, chunk.end, chunk.n_tokens, text_hash,
+             np.asarray(vector, dtype=np.float32).tobytes()),
+        )
+        self.conn.execute("INSERT INTO chunks_fts(rowid, title, text) VALUES(?,?,?)", (cur.lastrowid, article.title, chunk.text))
+        return int(cur.lastrowid)
+
+    def delete_articles(self, ids: Sequence[str]) -> tuple[int, list[int]]:
+        """Delete articles with everything derived from them; returns (articles deleted, their chunk ids)."""
+        total, removed = 0, []
+        for i in range(0, len(ids), BATCH):
+            part = list(ids[i : i + BATCH])
+            marks = ",".join("?" * len(part))
+            chunk_ids = [r[0] for r in self.conn.execute(f"SELECT id FROM chunks WHERE article_id IN ({marks})", part)]
+            for j in range(0, len(chunk_ids), BATCH):
+                cpart = chunk_ids[j : j + BATCH]
+                self.conn.execute(f"DELETE FROM chunks_fts WHERE rowid IN ({','.join('?' * len(cpart))})", cpart)
+            for table, column in (("chunks", "article_id"), ("quotes", "article_id"), ("minhash", "article_id"),
+                                  ("minhash_band", "article_id")):
+                self.conn.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", part)
+            total += self.conn.execute(f"DELETE FROM articles WHERE id IN ({marks})", part).rowcount
+            removed.extend(chunk_ids)
+        return total, removed
+
+    # -- articles and chunks: reading ---------------------------------------------------------------
+    def known_hashes(self, ids: Sequence[str]) -> dict[str, str]:
+        """content_hash of the given article ids that are already stored."""
+        return dict(self._in("SELECT id, content_hash FROM articles WHERE id IN ({marks})", ids))
+
+    def cached_vectors(self, text_hashes: Sequence[str]) -> dict[str, np.ndarray]:
+        """Stored vectors of chunk texts seen before (so unchanged text is never embedded twice)."""
+        rows = self._in("SELECT text_hash, vector FROM chunks WHERE text_hash IN ({marks})", sorted(set(text_hashes)))
+        return {h: np.frombuffer(blob, dtype=np.float32) for h, blob in rows}
+
+    def ids_from_origins(self, roots: Iterable[str]) -> dict[str, str]:
+        """{article id: origin} of articles loaded from the given files, or from files under the given folders."""
+        out: dict[str, str] = {}
+        for root in roots:
+            like = _like(root)
+            out.update(self._all(
+                "SELECT id, origin FROM articles WHERE origin = ? OR origin LIKE ? ESCAPE '\\' OR origin LIKE ? ESCAPE '\\' "
+                "OR origin LIKE ? ESCAPE '\\'", (root, like + "/%", like + ":%", like + "#%")))
+        return out
+
+    def counts(self) -> dict[str, int]:
+        with self.lock:
+            a = self.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+            c = self.conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        return {"articles": a, "chunks": c}
+
+    def newest_date(self) -> str | None:
+        row = self._one("SELECT MAX(published) FROM articles")
+        return row[0] if row else None
+
+    def iter_vectors(self, batch: int = 20_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(chunk ids, vectors) of every chunk, in id order, a batch at a time."""
+        last = 0
+        while True:
+            rows = self._all("SELECT id, vector FROM chunks WHERE id > ? ORDER BY id LIMIT ?", (last, batch))
+            if not rows:
+                return
+            ids = np.asarray([r[0] for r in rows], dtype=np.int64)
+            yield ids, np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
+            last = int(ids[-1])
+
+    def chunk_ids_between(self, date_from: str | None, date_to: str | None, keep_undated: bool = True) -> np.ndarray:
+        """Chunk ids of articles published within [date_from, date_to] (undated articles kept by default)."""
+        cond, args = [], []
+        if date_from:
+            cond.append("a.published >= ?")
+            args.append(date_from)
+        if date_to:
+            cond.append("a.published <= ?")
+            args.append(date_to)
+        where = " AND ".join(cond) or "1"
+        if keep_undated:
+            where = f"(({where}) OR a.published IS NULL)"
+        rows = self._all(f"SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id WHERE {where}", args)
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def passages(self, chunk_ids: Sequence[int]) -> dict[int, Passage]:
+        """Passages (chunk text + article metadata) by chunk id."""
+        rows = self._in(
+            'SELECT c.id, c.article_id, c.position, c.start, c."end", substr(a.text, c.start + 1, c."end" - c.start),'
+            " a.title, a.source, a.url, a.published FROM chunks c JOIN articles a ON a.id = c.article_id"
+            " WHERE c.id IN ({marks})", chunk_ids)
+        return {r[0]: Passage(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7] or "", r[8] or "", r[9]) for r in rows}
+
+    def story_ids(self, article_ids: Sequence[str]) -> dict[str, str]:
+        """{article id: story id}; near-duplicate articles share a story id."""
+        return {a: s or a for a, s in self._in("SELECT id, story_id FROM articles WHERE id IN ({marks})", sorted(set(article_ids)))}
+
+    def article(self, article_id: str) -> Article | None:
+        row = self._one(f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id = ?", (article_id,))
+        return _article(row) if row else None
+
+    def iter_articles(self, batch: int = 200) -> Iterator[Article]:
+        """Every stored article, streamed in id order."""
+        last = ""
+        while True:
+            rows = self._all(f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id > ? ORDER BY id LIMIT ?", (last, batch))
+            if not rows:
+                return
+            yield from (_article(r) for r in rows)
+            last = rows[-1][0]
+
+    def summary(self) -> dict[str, Any]:
+        """What `qa stats` shows of the database."""
+        with self.lock:
+            one = lambda q: self.conn.execute(q).fetchone()  # noqa: E731
+            lo, hi = one("SELECT MIN(published), MAX(published) FROM articles")
+            return {
+                "articles": one("SELECT COUNT(*) FROM articles")[0], "chunks": one("SELECT COUNT(*) FROM chunks")[0],
+                "sources": one("SELECT COUNT(DISTINCT source) FROM articles")[0], "date_from": lo, "date_to": hi,
+                "undated": one("SELECT COUNT(*) FROM articles WHERE published IS NULL")[0],
+                "quotes": one("SELECT COUNT(*) FROM quotes")[0],
+                "stories": one("SELECT COUNT(DISTINCT story_id) FROM articles")[0],
+                "top_sources": [(s or "?", n) for s, n in self.conn.execute(
+                    "SELECT source, COUNT(*) n FROM articles GROUP BY source ORDER BY n DESC LIMIT 5")],
+            }
+
+    # -- keyword search (FTS5) ---------------------------------------------------------------------
+    def bm25(self, expr: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """(chunk id, BM25 score; higher is better) of an FTS5 query; ``allowed`` restricts to those chunk ids."""
+        sql = f"SELECT rowid, -{BM25} FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY {BM25} LIMIT ?"
+        if allowed is None:
+            return [(int(r), float(s)) for r, s in self._all(sql, (expr, k))]
+        allowed_set = set(allowed.tolist())
+        rows = []
+        with self.lock:
+            for rowid, score in self.conn.execute(sql, (expr, k * 20)):
+                if rowid in allowed_set:
+                    rows.append((int(rowid), float(score)))
+                    if len(rows) >= k:
+                        break
+        return rows
+
+    def doc_freq(self, expr: str) -> int:
+        """How many chunks match an FTS5 query (document frequency of a term)."""
+        return int(self._one("SELECT COUNT(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (expr,))[0])
+
+    # -- quotes (qa/news) ----------------------------------------------------------------------------
+    def replace_quotes(self, article_id: str, rows: Sequence[tuple]) -> None:
+        """(speaker, canonical, statement, start, end, kind, cue) rows of one article (inside a transaction)."""
+        self.conn.execute("DELETE FROM quotes WHERE article_id = ?", (article_id,))
+        self.conn.executemany('INSERT INTO quotes(article_id, speaker, canonical, statement, start, "end", kind, cue) '
+                              "VALUES(?, ?, ?, ?, ?, ?, ?, ?)", [(article_id, *r) for r in rows])
+
+    def speaker_pairs(self) -> list[tuple[str, str, int]]:
+        """(canonical, written form, statements) for the whole index."""
+        return self._all("SELECT canonical, speaker, COUNT(*) FROM quotes GROUP BY canonical, speaker")
+
+    def statements(self, canonicals: Sequence[str], date_from: str | None, date_to: str | None) -> list[tuple]:
+        """(canonical, speaker, statement, article id, title, published, start, end, chunk id) of some speakers."""
+        cond, args = "", list(canonicals)
+        if date_from:
+            cond += " AND (a.published IS NULL OR a.published >= ?)"
+            args.append(date_from)
+        if date_to:
+            cond += " AND (a.published IS NULL OR a.published <= ?)"
+            args.append(date_to)
+        return self._all(
+            'SELECT q.canonical, q.speaker, q.statement, q.article_id, a.title, a.published, q.start, q."end", '
+            '(SELECT c.id FROM chunks c WHERE c.article_id = q.article_id AND c.start <= q.start AND c."end" > q.start '
+            "ORDER BY c.position LIMIT 1) "
+            f"FROM quotes q JOIN articles a ON a.id = q.article_id WHERE q.canonical IN ({','.join('?' * len(canonicals))}){cond}",
+            args)
+
+    def chunk_vectors(self, chunk_ids: Iterable[int]) -> dict[int, np.ndarray]:
+        rows = self._in("SELECT id, vector FROM chunks WHERE id IN ({marks})", sorted(set(chunk_ids)))
+        return {cid: np.frombuffer(blob, dtype=np.float32) for cid, blob in rows}
+
+    def speakers_at(self, article_id: str, start: int, end: int) -> list[str]:
+        """Canonical speakers whose statements overlap [start, end) of an article."""
+        return [r[0] for r in self._all('SELECT DISTINCT canonical FROM quotes WHERE article_id = ? AND start < ? AND "end" > ?',
+                                        (article_id, end, start))]
+
+    def speaker_forms(self, canonical: str) -> list[str]:
+        return [r[0] for r in self._all("SELECT DISTINCT speaker FROM quotes WHERE canonical = ?", (canonical,))]
+
+    # -- near-duplicate signatures (qa/news/dedup.py) ------------------------------------------------
+    def enriched_ids(self, ids: Sequence[str]) -> set[str]:
+        """The articles among ``ids`` that have a MinHash signature (news enrichment done)."""
+        return {r[0] for r in self._in("SELECT article_id FROM minhash WHERE article_id IN ({marks})", ids)}
+
+    def replace_signature(self, article_id: str, signature: bytes, band_keys: Sequence[int]) -> None:
+        self.conn.execute("DELETE FROM minhash_band WHERE article_id = ?", (article_id,))
+        self.conn.execute("INSERT OR REPLACE INTO minhash(article_id, signature) VALUES(?, ?)", (article_id, signature))
+        self.conn.executemany("INSERT INTO minhash_band(key, article_id) VALUES(?, ?)", [(k, article_id) for k in band_keys])
+
+    def band_candidates(self, band_keys: Sequence[int], exclude: str) -> list[tuple[str, bytes]]:
+        """(article id, signature) of other articles sharing at least one LSH band key."""
+        return self._all(
+            "SELECT DISTINCT m.article_id, m.signature FROM minhash_band b JOIN minhash m ON m.article_id = b.article_id "
+            f"WHERE b.key IN ({','.join('?' * len(band_keys))}) AND b.article_id != ?", [*band_keys, exclude])
+
+    def text_story_title(self, article_id: str) -> tuple[str, str | None, str] | None:
+        return self._one("SELECT text, story_id, title FROM articles WHERE id = ?", (article_id,))
+
+    def set_story(self, article_id: str, story_id: str) -> None:
+        self.conn.execute("UPDATE articles SET story_id = ? WHERE id = ?", (story_id, article_id))
+
+
+def _article(row: tuple) -> Article:
+    return Article(row[0], row[1], row[2], row[3] or "", row[4] or "", row[5], json.loads(row[6] or "[]"), row[7] or "")
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -1,0 +1,46 @@
+"""What to search for: the query with its time constraints, built from what a user typed.
+
+`as_of` hides later articles; a question that asks for the latest news ('this week', 'recently') and gives no
+as_of is read as of the newest article in the index, so the recency preference has a reference date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from ..errors import ConfigError
+from ..text.dates import parse_iso, resolve_time
+
+
+@dataclass
+class SearchRequest:
+    """A query with its time constraints (hard filters and soft preferences)."""
+
+    text: str
+    as_of: date | None = None  # articles published after this are ignored
+    date_from: date | None = None  # hard window on published dates
+    date_to: date | None = None
+    prefers_recent: bool | None = None  # None = decide from the question's wording
+    top_k: int | None = None
+    extra: list[list[tuple[int, float]]] = field(default_factory=list)  # more ranked lists to fuse (e.g. quote hits)
+    keyword_text: str | None = None  # what BM25 searches, when it should differ from ``text``
+
+
+def make_request(text: str, as_of: Any = None, date_from: Any = None, date_to: Any = None, *, top_k: int | None = None,
+                 newest: Callable[[], str | None] = lambda: None) -> SearchRequest:
+    """A request from user input; a date that can't be read is a one-line error naming the field."""
+    as_of_d, lo, hi = parse_iso(as_of), parse_iso(date_from), parse_iso(date_to)
+    for name, raw, parsed in (("as_of", as_of, as_of_d), ("date_from", date_from, lo), ("date_to", date_to, hi)):
+        if raw not in (None, "") and parsed is None:
+            raise ConfigError(f"{name} {raw!r} is not a date: use YYYY-MM-DD")
+    req = SearchRequest(text, as_of=as_of_d, date_from=lo, date_to=hi, top_k=top_k)
+    ref = as_of_d or parse_iso(newest())
+    if ref is not None:
+        scope = resolve_time(text, ref)
+        req.prefers_recent = scope.prefers_recent
+        if req.as_of is None and scope.prefers_recent:
+            req.as_of = ref
+    return req

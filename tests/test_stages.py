@@ -1,0 +1,216 @@
+"""Unit tests of single stages with deterministic fakes: fusion, recency, diversity, evidence scoring, dates,
+condensing follow-ups, prompts, ingest as a unit, and reading while an ingest writes."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+import numpy as np
+import pytest
+
+from qa.config import RetrievalSettings
+from qa.search import Retriever, SearchRequest
+from qa.types import Passage
+
+
+class FakeStore:
+    """Fixed ranked lists for dense and keyword search; passages by id."""
+
+    def __init__(self, dense, keyword, published=None, article=None, stories=None):
+        self._dense, self._keyword = dense, keyword
+        self.published = published or {}
+        self.article_of = article or {}
+        self.stories = stories or {}
+
+    def dense_search(self, vec, k, allowed=None):
+        return [(c, s) for c, s in self._dense if allowed is None or c in set(allowed.tolist())][:k]
+
+    def bm25_search(self, text, k, allowed=None):
+        return [(c, s) for c, s in self._keyword if allowed is None or c in set(allowed.tolist())][:k]
+
+    def passages(self, ids):
+        return {c: Passage(c, self.article_of.get(c, f"a{c}"), 0, 0, 10, f"text of chunk {c} " + "x" * c, f"T{c}", "", "",
+                           self.published.get(c)) for c in ids}
+
+    def story_ids(self, article_ids):
+        return {a: self.stories.get(a, a) for a in article_ids}
+
+    def chunk_ids_between(self, lo, hi, keep_undated=True):
+        return np.asarray([c for c, p in self.published.items() if (not hi or (p or "") <= hi) and (not lo or (p or "") >= lo)],
+                          dtype=np.int64)
+
+
+class FakeEmbedder:
+    dim = 4
+
+    def embed(self, texts):
+        return np.ones((len(texts), 4), dtype=np.float32) / 2
+
+
+def _retriever(store, **kw):
+    return Retriever(store, FakeEmbedder(), RetrievalSettings(**{"candidates": 10, "rrf_k": 60, **kw}))
+
+
+def test_reciprocal_rank_fusion_adds_the_votes_of_both_lists():
+    store = FakeStore(dense=[(1, 0.9), (2, 0.8), (3, 0.7)], keyword=[(3, 9.0), (4, 8.0)])
+    out = _retriever(store).search(SearchRequest("q", top_k=4))
+    scores = {p.chunk_id: p.score for p in out}
+    assert scores[3] == pytest.approx(1 / 63 + 1 / 61)  # third in dense, first in keyword: both votes
+    assert scores[1] == pytest.approx(1 / 61)
+    assert [p.chunk_id for p in out][0] == 3
+    assert out[0].dense_rank == 3 and out[0].bm25_rank == 1
+
+
+def test_recency_bonus_lifts_articles_of_the_last_days_before_as_of():
+    published = {1: "2022-01-01", 2: "2022-06-20"}
+    store = FakeStore(dense=[(1, 0.9), (2, 0.8)], keyword=[], published=published)
+    as_of = date(2022, 6, 23)
+    out = _retriever(store, recency_weight=1.0).search(SearchRequest("q", as_of=as_of, prefers_recent=False))
+    assert [p.chunk_id for p in out] == [2, 1]  # 1/62 + 1/61 beats 1/61
+    out = _retriever(store, recency_weight=0.0).search(SearchRequest("q", as_of=as_of, prefers_recent=False))
+    assert [p.chunk_id for p in out] == [1, 2]
+
+
+def test_as_of_hides_later_articles():
+    published = {1: "2022-07-01", 2: "2022-06-20"}
+    store = FakeStore(dense=[(1, 0.9), (2, 0.8)], keyword=[(1, 5.0)], published=published)
+    out = _retriever(store).search(SearchRequest("q", as_of=date(2022, 6, 23)))
+    assert [p.chunk_id for p in out] == [2]
+
+
+def test_at_most_max_per_article_passages_of_one_story():
+    ranked = [(i, 1.0 - i / 10) for i in range(1, 7)]
+    article = {1: "a", 2: "a", 3: "a", 4: "b", 5: "c", 6: "c"}
+    store = FakeStore(dense=ranked, keyword=[], article=article, stories={"c": "a"})  # c is a copy of a's story
+    out = _retriever(store, max_per_article=2).search(SearchRequest("q", top_k=6))
+    assert [p.chunk_id for p in out] == [1, 2, 4]
+    assert out[0].duplicates == ["c"]
+
+
+def test_last_month_asked_in_january_is_december_of_the_year_before():
+    from qa.text.dates import resolve_time
+
+    scope = resolve_time("What happened last month?", date(2023, 1, 15))
+    assert (scope.date_from, scope.date_to) == (date(2022, 12, 1), date(2022, 12, 31))
+    scope = resolve_time("Who resigned in December?", date(2023, 1, 15))
+    assert (scope.date_from, scope.date_to) == (date(2022, 12, 1), date(2022, 12, 31))
+    assert resolve_time("What did Ren say this week?", date(2023, 1, 15)).prefers_recent
+
+
+def test_evidence_ranks_the_sentence_with_the_questions_rare_words_first():
+    from qa.answer.evidence import select_evidence
+    from qa.testing import HashEmbedder
+
+    text = ("Huawei opened a new laboratory in Taiyuan. The weather was mild. Huawei opened a new laboratory in Taiyuan. "
+            "Sales of phones fell.")
+    p = Passage(1, "a1", 0, 0, len(text), text, "Huawei news", "", "", None)
+    idf = lambda terms: {t: (5.0 if t in {"taiyuan", "laboratori", "laboratory"} else 1.0) for t in terms}  # noqa: E731
+    evidence, ranked = select_evidence("Where is the new Huawei laboratory?", [p], HashEmbedder(), 3, idf)
+    assert "Taiyuan" in evidence[0].text
+    assert [e.n for e in evidence] == [1, 2, 3]
+    assert sum("Taiyuan" in e.text for e in evidence) == 1  # the repeated sentence is offered once
+    assert text[evidence[0].start:evidence[0].end] == evidence[0].text
+    assert ranked[0].coverage > ranked[-1].coverage
+
+
+def test_follow_up_pronouns_are_resolved_and_a_models_invented_name_is_refused():
+    from qa.generate.prompts import Prompts
+    from qa.search.condense import condense
+    from qa.testing import ScriptedGenerator
+
+    history = ["What did Ren say about chips?"]
+    assert condense("What did he say about Apple?", history)[0] == "What did Ren say about Apple?"
+    gen = ScriptedGenerator(["What did Tim Cook say about Apple?"])
+    query, how = condense("What did he say about Apple?", history, gen, Prompts())
+    assert (query, how) == ("What did Ren say about Apple?", "rules")  # 'Tim Cook' is in no turn
+    assert gen.stops == [["\n\n"]]  # the stop strings come from prompts/condense.txt
+    gen = ScriptedGenerator(["What did Ren say about Apple?"])
+    assert condense("What did he say about Apple?", history, gen, Prompts())[1] == "model"
+
+
+def test_prompt_files_have_placeholders_and_stop_strings(tmp_path):
+    from qa.errors import ConfigError
+    from qa.generate.prompts import Prompts
+
+    (tmp_path / "p.txt").write_text('+++\nstop = ["END"]\n+++\n### system\nBe brief.\n### user\nQ: {question}\n')
+    prompts = Prompts(tmp_path)
+    assert prompts.stop("p") == ["END"]
+    assert prompts.messages("p", question="why?") == [{"role": "system", "content": "Be brief."},
+                                                       {"role": "user", "content": "Q: why?"}]
+    with pytest.raises(ConfigError, match=r"needs \['question'\]"):
+        prompts.render("p")
+    assert set(Prompts().fields("answer")) == {"evidence", "question", "sentinel"}
+
+
+def test_ingest_as_a_unit_counts_and_reuses_vectors(hash_settings, tmp_path):
+    from qa.index import Index
+    from qa.ingest import ingest
+    from qa.testing import HashEmbedder
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Title A\n\nThe council approved the budget. The mayor said it was fair.")
+    (docs / "b.txt").write_text("Title B\n\nA storm hit the coast on Monday. Power was cut for hours.")
+    emb = HashEmbedder()
+    index = Index(tmp_path / "idx", hash_settings, emb)
+    first = ingest([docs], index, emb, hash_settings, progress=False)
+    assert (first.added, first.chunks, first.embedded) == (2, 2, 2)
+    (docs / "b.txt").write_text("Title B\n\nA storm hit the coast on Tuesday. Power was cut for hours.")
+    second = ingest([docs], index, emb, hash_settings, progress=False)
+    assert (second.added, second.updated, second.unchanged, second.embedded) == (0, 1, 1, 1)
+    assert index.counts() == {"articles": 2, "chunks": 2}
+    assert len(index.dense_search(emb.embed(["storm on Tuesday"])[0], 5)) == 2
+
+
+def test_questions_are_answered_while_an_ingest_writes(fake_assistant, tmp_path):
+    """Readers see only committed batches: every passage a search returns exists, during and after the ingest."""
+    a = fake_assistant()
+    more = tmp_path / "more"
+    more.mkdir()
+    for i in range(40):
+        (more / f"n{i}.txt").write_text(f"Story {i}\n\nThe regional council number {i} met about the bridge repairs.")
+    a.settings = a.settings.replace(**{"ingest.batch_articles": 4})
+    errors, seen = [], []
+
+    def write():
+        try:
+            a.index([more], progress=False)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    t = threading.Thread(target=write)
+    t.start()
+    while t.is_alive() or not seen:
+        for p in a.search("council bridge repairs", 5):
+            article = a.store.article(p.article_id)
+            assert article is not None and article.text[p.start:p.end] == p.text
+        seen.append(a.stats().articles)
+    t.join()
+    assert not errors
+    assert seen[-1] == 41 and seen == sorted(seen)  # counts only ever grow, batch by batch
+
+
+def test_removing_an_article_leaves_no_band_rows(fake_assistant):
+    a = fake_assistant()
+    ids = [art.id for art in a.store.iter_articles()]
+    assert a.store.db.conn.execute("SELECT COUNT(*) FROM minhash_band").fetchone()[0] > 0
+    a.remove(ids)
+    assert a.store.db.conn.execute("SELECT COUNT(*) FROM minhash_band").fetchone()[0] == 0
+
+
+@pytest.mark.model
+def test_the_real_model_gives_the_same_text_streamed_or_not():
+    from qa.config import LLMSettings
+    from qa.generate.llama import LlamaCppGenerator
+    from qa.generate.prompts import Prompts
+
+    gen = LlamaCppGenerator(LLMSettings(threads=2))
+    prompts = Prompts()
+    messages = prompts.messages("answer", evidence="[1] Huawei opened a laboratory in Taiyuan.",
+                                question="Where did Huawei open a laboratory?", sentinel="none")
+    whole = gen.generate(messages, max_tokens=24, stop=prompts.stop("answer"))
+    pieces = list(gen.generate(messages, max_tokens=24, stream=True, stop=prompts.stop("answer")))
+    assert isinstance(whole, str) and whole.strip()
+    assert "".join(pieces) == whole
+    assert "\n\n" not in whole
