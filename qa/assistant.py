@@ -51,7 +51,7 @@ class Assistant:
     def open(cls, index_dir: str | Path | None = None, *, settings: Settings | None = None, create: bool = False,
              rebuild: bool = False, embedder: Embedder | None = None, generator: Generator | None = None,
              **overrides: Any) -> Assistant:
-        """Open (or, with create=True, start) an index; ``overrides`` are dotted settings like llm__model_path."""
+        """Open (or, with create=True, start) an index; ``overrides`` are dotted settings like llm__model."""
         settings = settings or Settings.load()
         if index_dir is not None:
             overrides["index_dir"] = str(index_dir)

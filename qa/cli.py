@@ -121,7 +121,7 @@ def _open(args: argparse.Namespace, create: bool = False, **extra: Any):  # noqa
 
     overrides: dict[str, Any] = {}
     if getattr(args, "model", None):
-        overrides["llm.model_path"] = args.model
+        overrides["llm.model"] = args.model
     if getattr(args, "no_llm", False):
         overrides["llm.enabled"] = False
     if getattr(args, "embed_backend", None):

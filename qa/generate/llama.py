@@ -37,7 +37,7 @@ class LlamaCppGenerator:
 
     def __init__(self, settings: LLMSettings | None = None) -> None:
         self.settings = settings or LLMSettings()
-        self.path = resolve_model(self.settings.model_path)
+        self.path = resolve_model(self.settings.model)
         self.name = self.path.name
         self.n_ctx = self.settings.n_ctx
         self.lock = threading.Lock()

