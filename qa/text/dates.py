@@ -159,7 +159,10 @@ def resolve_time(question: str, as_of: date) -> TimeScope:
     for pattern, window in rules:
         m = re.search(pattern, q)
         if m:
-            lo, hi = window(m)
+            try:
+                lo, hi = window(m)
+            except (ValueError, OverflowError):  # 'in 0000', or a window before year 1: no date to resolve
+                continue
             scope.date_from, scope.date_to, scope.phrase = lo, min(hi, as_of), m.group(0)
             break
     return scope
