@@ -171,7 +171,7 @@ def test_app_api_answers_and_shows_errors_as_one_line(fake_assistant, tmp_path):
         (tmp_path / "ferry.txt").write_text("Lakeview news\n\nLakeview opened a ferry terminal in May, the mayor said.")
         result, stats = client.predict([handle_file(str(tmp_path / n)) for n in ("blob.txt", "ferry.txt")],
                                        api_name="/add_files")
-        assert "1 added" in result and "blob.txt: binary file (contains NUL bytes), not text" in result
+        assert "1 added" in result and "blob.txt: binary file" in result
         assert str(tmp_path) not in result  # no server path leaks into the message
         assert "<td>Articles</td><td>2</td>" in stats
     finally:

@@ -85,16 +85,15 @@ def test_rss_and_atom_feeds(tmp_path):
 def test_bad_inputs_are_skipped_with_reasons(tmp_path):
     (tmp_path / "blob.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
     (tmp_path / "empty.txt").write_text("")
-    (tmp_path / "latin1.txt").write_bytes("Caf\xe9 story".encode("latin-1"))
+    (tmp_path / "latin1.txt").write_bytes("Caf\xe9 story opened.".encode("latin-1"))
     (tmp_path / "lines.jsonl").write_text('{"text": "Good one."}\n{"text": broken\n{"text": "Good two."}\n')
     (tmp_path / "nav.html").write_text("<html><body><nav>Home</nav></body></html>")
     (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4")
     articles, skipped = load(tmp_path)
-    assert sorted(a.text for a in articles) == ["Good one.", "Good two."]
+    assert sorted(a.text for a in articles) == ["Café story opened.", "Good one.", "Good two."]  # latin-1 is read
     reasons = {s.origin.rsplit("/", 1)[-1]: s.reason for s in skipped}
     assert "binary" in reasons["blob.txt"]
     assert reasons["empty.txt"] == "empty file"
-    assert "not valid UTF-8 (line 1" in reasons["latin1.txt"]
     assert "malformed JSON line" in reasons["lines.jsonl:2"]
     assert "no article text" in reasons["nav.html"]
     assert "unsupported file type '.pdf'" in reasons["notes.pdf"]

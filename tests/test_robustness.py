@@ -25,3 +25,74 @@ def test_year_zero_question_is_answered_not_a_traceback(fake_assistant):
     a = fake_assistant(["Huawei sold its Honor smartphone brand in November [1]."], paths=(SAMPLE,))
     answer = a.ask("What happened in 0000?", as_of="2021-02-01")
     assert answer.text
+
+
+# -- 2. deeply nested JSON / JSONL -----------------------------------------------------------------
+
+def _skips(items):
+    from qa.ingest.load import Skipped
+
+    return [i for i in items if isinstance(i, Skipped)]
+
+
+def test_deeply_nested_json_is_one_skipped_file_and_the_ingest_goes_on(hash_settings, tmp_path):
+    from qa.assistant import build_index
+
+    d = tmp_path / "d"
+    d.mkdir()
+    (d / "n.json").write_text("[" * 100_000 + "]" * 100_000)
+    (d / "m.jsonl").write_text('{"text": "The harbour reopened on Monday after repairs."}\n'
+                               + "[" * 100_000 + "]" * 100_000 + "\n"
+                               + '{"text": "The ferry returned to the harbour on Tuesday."}\n')
+    (d / "ok.txt").write_text("Harbour news\n\nThe Lakeview harbour will reopen on 3 June after repairs.")
+    report = build_index([d], settings=hash_settings, progress=False)
+    assert report.added == 3  # both JSONL lines around the deep one, and the text file
+    reasons = {s.origin.rsplit("/", 1)[-1]: s.reason for s in report.skipped}
+    assert set(reasons) == {"n.json", "m.jsonl:2"}
+    assert all("nested too deeply" in r and "\n" not in r for r in reasons.values())
+
+
+# -- 9. encodings: latin-1, UTF-16 with a BOM, a stray NUL byte ------------------------------------
+
+TEXT = "Café owners in Zürich said the naïve plan would “fail”, the mayor’s office reported on Monday."
+
+
+def _load_bytes(tmp_path, name, data):
+    from qa.ingest.load import load_file
+
+    path = tmp_path / name
+    path.write_bytes(data)
+    return list(load_file(path))
+
+
+def test_latin1_and_windows_1252_text_files_are_read(tmp_path):
+    (a,) = _load_bytes(tmp_path, "latin1.txt", "Café owners in Zürich said the naïve plan would fail.".encode("latin-1"))
+    assert a.text == "Café owners in Zürich said the naïve plan would fail."
+    (b,) = _load_bytes(tmp_path, "cp1252.txt", TEXT.encode("cp1252"))
+    assert b.text == TEXT  # the curly quotes of 0x93/0x94/0x92
+
+
+def test_utf16_and_utf32_text_files_are_read_not_called_binary(tmp_path):
+    for name, data in (("le.txt", TEXT.encode("utf-16")), ("be.txt", b"\xfe\xff" + TEXT.encode("utf-16-be")),
+                       ("nobom.txt", TEXT.encode("utf-16-le")), ("u32.txt", TEXT.encode("utf-32"))):
+        (a,) = _load_bytes(tmp_path, name, data)
+        assert a.text == TEXT, name
+
+
+def test_utf16_and_latin1_jsonl_are_read(tmp_path):
+    got = _load_bytes(tmp_path, "w.jsonl", ('{"text": "%s"}\n{"text": "second line"}\n' % TEXT).encode("utf-16"))
+    assert [a.text for a in got] == [TEXT, "second line"]
+    (a,) = _load_bytes(tmp_path, "l.jsonl", '{"text": "Café in Zürich opened."}\n'.encode("latin-1"))
+    assert a.text == "Café in Zürich opened."
+
+
+def test_a_nul_byte_in_a_text_file_is_dropped_but_binary_is_still_refused(tmp_path):
+    import random
+
+    (a,) = _load_bytes(tmp_path, "nul.txt", (TEXT[:40] + "\x00" + TEXT[40:]).encode())
+    assert a.text == TEXT
+    rng = random.Random(16)
+    (s,) = _skips(_load_bytes(tmp_path, "noise.txt", bytes(rng.randrange(256) for _ in range(5000))))
+    assert "binary file" in s.reason
+    (s,) = _skips(_load_bytes(tmp_path, "image.txt", b"\x89PNG\r\n\x1a\n" + bytes(3000)))
+    assert "binary file" in s.reason

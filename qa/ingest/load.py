@@ -6,13 +6,16 @@ A file (or a line of a file) that cannot be read is reported as a `Skipped` reco
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import hashlib
 import io
 import json
+import logging
 import os
 import re
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +25,8 @@ from ..errors import InputError, missing
 from ..text.dates import normalize_date
 from ..types import Article
 
+log = logging.getLogger(__name__)
+
 TEXT_EXT = {".txt", ".md", ".markdown", ".text"}
 HTML_EXT = {".html", ".htm", ".xhtml"}
 FEED_EXT = {".rss", ".atom", ".xml"}
@@ -29,6 +34,7 @@ JSON_EXT = {".json"}
 JSONL_EXT = {".jsonl", ".ndjson"}
 CSV_EXT = {".csv", ".tsv"}
 MIN_HTML_WORDS = 10
+_TOO_DEEP = "JSON nested too deeply to read (over ~1000 levels of [ or {): flatten the record"
 SUPPORTED = sorted(TEXT_EXT | HTML_EXT | FEED_EXT | JSON_EXT | JSONL_EXT | CSV_EXT | {".jsonl.gz", ".json.gz"})
 
 # Field names accepted in JSON / CSV records, in order of preference.
@@ -112,8 +118,13 @@ def load_file(path: Path, max_file_mb: float = 200.0) -> Iterator[Article | Skip
             yield from _load_text(path)
     except InputError as exc:
         yield Skipped(origin, str(exc))
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+    except RecursionError:
+        yield Skipped(origin, _TOO_DEEP)
+    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
         yield Skipped(origin, f"cannot read ({exc})")
+    except Exception as exc:  # noqa: BLE001 - a hostile file is one skipped file, never the end of an ingest
+        log.debug("loading %s failed", origin, exc_info=True)
+        yield Skipped(origin, f"cannot read ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})")
 
 
 # -- formats ----------------------------------------------------------------------------------
@@ -202,6 +213,8 @@ def _load_json(path: Path) -> Iterator[Article | Skipped]:
         data = json.loads(_decode(raw, str(path)))
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    except RecursionError:
+        raise InputError(_TOO_DEEP) from None
     if isinstance(data, dict) and not any(k in data for k in FIELDS["text"]):
         for key in ("articles", "items", "data", "results", "documents"):
             if isinstance(data.get(key), list):
@@ -217,24 +230,45 @@ def _load_json(path: Path) -> Iterator[Article | Skipped]:
 
 
 def _load_jsonl(path: Path) -> Iterator[Article | Skipped]:
+    for lineno, line in _jsonl_lines(path):
+        origin = f"{path}:{lineno}"
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line if isinstance(line, str) else _decode_line(line, origin))
+        except InputError as exc:
+            yield Skipped(origin, str(exc))
+            continue
+        except json.JSONDecodeError as exc:
+            yield Skipped(origin, f"malformed JSON line (column {exc.colno}: {exc.msg})")
+            continue
+        except RecursionError:
+            yield Skipped(origin, _TOO_DEEP)
+            continue
+        if not isinstance(record, dict):
+            yield Skipped(origin, f"line holds a {type(record).__name__}, expected an object with a 'text' field")
+            continue
+        yield _safe_article(record, origin, key=f"{path.resolve()}:{lineno}")
+
+
+def _jsonl_lines(path: Path) -> Iterator[tuple[int, bytes | str]]:
+    """(line number, line) of a JSONL file: streamed bytes, or decoded text when the file is UTF-16/32."""
     opener = gzip.open if path.name.endswith(".gz") else open
     with opener(path, "rb") as fh:
-        for lineno, line in enumerate(fh, 1):
-            origin = f"{path}:{lineno}"
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line.decode("utf-8-sig" if lineno == 1 else "utf-8"))
-            except UnicodeDecodeError as exc:
-                yield Skipped(origin, f"line is not valid UTF-8 (byte {exc.start}): re-save the file as UTF-8")
-                continue
-            except json.JSONDecodeError as exc:
-                yield Skipped(origin, f"malformed JSON line (column {exc.colno}: {exc.msg})")
-                continue
-            if not isinstance(record, dict):
-                yield Skipped(origin, f"line holds a {type(record).__name__}, expected an object with a 'text' field")
-                continue
-            yield _safe_article(record, origin, key=f"{path.resolve()}:{lineno}")
+        head = fh.read(4096)
+        wide = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _utf16_without_bom(head)
+        if wide:  # b"\n" does not end a line in UTF-16: decode the whole file (it is under ingest.max_file_mb)
+            yield from enumerate(_decode(head + fh.read(), str(path)).split("\n"), 1)
+            return
+        fh.seek(0)
+        yield from enumerate(fh, 1)
+
+
+def _decode_line(line: bytes, origin: str) -> str:
+    try:
+        return line.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return _decode(line, origin)  # a latin-1 line among UTF-8 ones
 
 
 def _load_csv(path: Path) -> Iterator[Article | Skipped]:
@@ -256,6 +290,8 @@ def _safe_article(record: dict[str, Any], origin: str, key: str) -> Article | Sk
         return _article(record, origin, key)
     except InputError as exc:
         return Skipped(origin, str(exc))
+    except RecursionError:  # a field nested ~1000 deep
+        return Skipped(origin, _TOO_DEEP)
 
 
 def _pick(record: dict[str, Any], name: str) -> Any:
@@ -308,14 +344,63 @@ def normalize_text(text: str) -> str:
     return text.strip()
 
 
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF8, "utf-8"),
+         (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+# C0 controls other than tab/newline/form feed, DEL, C1 controls (only a latin-1 reading makes those) and U+FFFD
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffd]")
+MAX_CONTROL_SHARE = 0.05  # random bytes read as cp1252 are ~11% control characters; text with a stray NUL is ~0%
+
+
 def _decode(raw: bytes, origin: str) -> str:
-    if b"\x00" in raw[:8192]:
-        raise InputError("binary file (contains NUL bytes), not text")
+    """Text of a file: UTF-8/16/32 by their byte-order mark, UTF-16 without one, UTF-8, else Windows-1252/latin-1.
+
+    A file is binary only when what it decodes to is not text (over 5% control characters): a NUL byte or
+    two in a text file are dropped later by `normalize_text`, not taken for a binary file."""
+    text = _decode_text(raw)
+    sample = text[:2_000_000]
+    if sample and _CONTROL.subn("", sample)[1] > MAX_CONTROL_SHARE * len(sample):
+        raise InputError("binary file (not text in UTF-8, UTF-16, UTF-32 or latin-1): index text files only")
+    return text
+
+
+def _decode_text(raw: bytes) -> str:
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw[len(bom):].decode(encoding)
+            except UnicodeDecodeError:
+                break  # a BOM followed by something else: try the other readings
+    utf16 = _utf16_without_bom(raw)
+    if utf16:
+        try:
+            return raw.decode(utf16)
+        except UnicodeDecodeError:
+            pass
     try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(f"not valid UTF-8 (line {line}, byte {exc.start}): re-save the file as UTF-8") from None
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    loose = raw.decode("utf-8", "replace")
+    multibyte = sum(1 for ch in loose if ord(ch) > 0x7F and ch != "\ufffd")
+    if multibyte > loose.count("\ufffd"):  # mostly UTF-8 with a few broken bytes (a cut file): keep it UTF-8
+        return loose
+    try:
+        return raw.decode("cp1252")  # latin-1 as Windows writes it (curly quotes in 0x80-0x9f)
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def _utf16_without_bom(raw: bytes) -> str | None:
+    """'utf-16-le'/'-be' when every other byte of the start is NUL (ASCII-range text in UTF-16), else None."""
+    head = raw[:4096]
+    if len(head) < 4:
+        return None
+    even, odd = head[0::2], head[1::2]
+    if odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "utf-16-be"
+    return None
 
 
 def _read_maybe_gz(path: Path) -> bytes:

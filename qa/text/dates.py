@@ -30,8 +30,8 @@ def normalize_date(value: Any) -> str | None:
     if isinstance(value, date):
         return _check(value)
     if isinstance(value, (int, float)):
-        seconds = value / 1000 if value > 1e11 else value  # milliseconds or seconds since the epoch
         try:
+            seconds = value / 1000 if value > 1e11 else value  # milliseconds or seconds since the epoch
             return _check(datetime.fromtimestamp(seconds, tz=timezone.utc).date())
         except (OverflowError, OSError, ValueError):
             return None
