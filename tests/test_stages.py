@@ -214,3 +214,39 @@ def test_the_real_model_gives_the_same_text_streamed_or_not():
     assert isinstance(whole, str) and whole.strip()
     assert "".join(pieces) == whole
     assert "\n\n" not in whole
+
+
+def test_one_stemmer_the_python_stems_are_the_keyword_indexs_own():
+    """qa.text.stem reproduces SQLite FTS5's porter tokenizer, so IDF looks up the index's own terms."""
+    import re
+    import sqlite3
+
+    from tests.conftest import SAMPLE_ARTICLE
+    from qa.text.tokens import stem
+
+    words = set(re.findall(r"[a-z0-9]+", SAMPLE_ARTICLE.read_text().lower()))
+    words |= {"analogies", "assembly", "impossibly", "trekked", "doxxing", "as", "generalization", "companies",
+              "renault", "rent", "renew", "ren", "chips", "happiness", "relational", "2019", "covid19"}
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE VIRTUAL TABLE t USING fts5(x, tokenize='porter unicode61')")
+    db.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, 'row')")
+    differ = []
+    for w in sorted(words):
+        db.execute("DELETE FROM t")
+        db.execute("INSERT INTO t VALUES(?)", (w,))
+        fts = [r[0] for r in db.execute("SELECT term FROM v")]
+        if fts != [stem(w)]:
+            differ.append((w, fts, stem(w)))
+    assert not differ
+
+
+def test_idf_counts_the_stem_not_every_word_starting_with_it(fake_assistant, tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Rent\n\nThe rent rose again. Renault renewed its lease.")
+    (docs / "b.txt").write_text("Ren\n\nRen said the company will not sell. Ren spoke on Monday.")
+    a = fake_assistant(paths=[docs])
+    df = a.store.db.doc_freq
+    assert df("ren") == 1 and df("rent") == 1  # 'ren' is not counted in 'rent', 'renew', 'Renault'
+    idf = a.store.idf(["ren", "rent", "sold"])
+    assert idf["ren"] == idf["rent"]

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..text.sentences import split_sentences
-from ..text.tokens import STOPWORDS, content_words, stem, words
+from ..text.tokens import STOPWORDS, content_words, singular, stem, words
 from .spans import MEASURE_UNITS, UNITS
 
 PERSON_HEADS = set("""celebrity star player singer actor actress official leader president minister politician figure
@@ -137,7 +137,7 @@ def analyse(question: str) -> QuestionInfo:
                 break
             span.append(t)
         for t in span:  # the last word of the phrase that names a kind wins ('tabloid newspaper editor')
-            s = t[:-1] if t.endswith("s") and not t.endswith("ss") and t[:-1] in KNOWN_HEADS else stem(t)
+            s = singular(t)  # the head lists hold singular nouns ('companies' -> 'company')
             kind = ("place", PLACE_HEADS.get(t, PLACE_HEADS.get(s))) if (t in PLACE_HEADS or s in PLACE_HEADS) else \
                 ("person", None) if (t in PERSON_HEADS or s in PERSON_HEADS) else \
                 ("org", None) if (t in ORG_HEADS or s in ORG_HEADS) else \
@@ -145,7 +145,7 @@ def analyse(question: str) -> QuestionInfo:
                 ("date", None) if t in DATE_HEADS else ("percent", None) if t in {"percentage", "percent"} else \
                 ("money", None) if t in MONEY_HEADS else ("number", None) if t in NUMBER_HEADS else None
             if kind:
-                qtype, head = (kind[1] if kind[0] == "place" else kind[0]), s
+                qtype, head = (kind[1] if kind[0] == "place" else kind[0]), stem(t)
                 many = t != s and t.endswith("s") and "'" not in t and qtype in {"person", "org", "country", "state", "city", "place"}
             if (t.endswith("'s") or t.endswith("s'")) and kind and kind[0] in {"place", "org"}:
                 break  # 'which state's governor' asks for the state

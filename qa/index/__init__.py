@@ -27,7 +27,7 @@ from ..errors import StoreError
 from ..types import Article, Chunk, Passage
 from . import manifest
 from .db import Database
-from .keyword import fts_query, idf_from_counts, prefix_term
+from .keyword import fts_query, idf_from_counts, phrase
 from .schema import DB, FAISS_FILE, FAISS_META, FILES, MANIFEST
 from .vectors import FaissIndex, VectorIndex
 
@@ -218,7 +218,8 @@ class Index:
             if key not in self._doc_freq:
                 if len(self._doc_freq) > 50_000:
                     self._doc_freq.clear()
-                self._doc_freq[key] = self.db.doc_freq(prefix_term(t))
+                # a stem of letters and digits is one term of the keyword index; 'covid-19' is a phrase there
+                self._doc_freq[key] = self.db.doc_freq(t) if t.isalnum() else self.db.match_count(phrase(t))
             df[t] = self._doc_freq[key]
         return idf_from_counts(n, df)
 

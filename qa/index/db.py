@@ -226,8 +226,13 @@ class Database:
                         break
         return rows
 
-    def doc_freq(self, expr: str) -> int:
-        """How many chunks match an FTS5 query (document frequency of a term)."""
+    def doc_freq(self, term: str) -> int:
+        """How many chunks hold a stemmed term (title or text): the keyword index's own count of that stem."""
+        row = self._one("SELECT doc FROM chunks_vocab WHERE term = ?", (term,))
+        return int(row[0]) if row else 0
+
+    def match_count(self, expr: str) -> int:
+        """How many chunks match an FTS5 query."""
         return int(self._one("SELECT COUNT(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (expr,))[0])
 
     # -- quotes (qa/news) ----------------------------------------------------------------------------

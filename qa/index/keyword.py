@@ -20,9 +20,9 @@ def fts_query(text: str) -> str:
     return " OR ".join(f'"{w}"' for w in words)
 
 
-def prefix_term(stem: str) -> str:
-    """The FTS5 query counting chunks that hold a word starting with this stem (for IDF)."""
-    return f'"{stem}"*'
+def phrase(text: str) -> str:
+    """An FTS5 phrase query of a text (quotes doubled so nothing is read as syntax)."""
+    return '"' + text.replace('"', '""') + '"'
 
 
 def idf_from_counts(n_docs: int, doc_freq: dict[str, int]) -> dict[str, float]:

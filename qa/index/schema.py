@@ -24,6 +24,7 @@ CREATE TABLE IF NOT EXISTS chunks(
 CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
 CREATE INDEX IF NOT EXISTS chunks_hash ON chunks(text_hash);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(title, text, tokenize='porter unicode61');
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_vocab USING fts5vocab(chunks_fts, 'row');
 CREATE TABLE IF NOT EXISTS quotes(
     id INTEGER PRIMARY KEY AUTOINCREMENT, article_id TEXT NOT NULL, speaker TEXT NOT NULL,
     canonical TEXT NOT NULL, statement TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from .stem import porter
+
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before being below
     between both but by can could did do does doing down during each few for from further had has have having he
@@ -26,12 +28,18 @@ def words(text: str) -> list[str]:
 
 
 def stem(word: str) -> str:
-    """A light suffix stripper: enough to match 'chips' with 'chip' and 'investing' with 'invest'."""
+    """The Porter stem (qa/text/stem.py: the same stems as the keyword index's FTS5 'porter' tokenizer)."""
     w = word.lower().replace("’", "'")
     if w.endswith("'s"):
         w = w[:-2]
-    for suffix, repl in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
-        if w.endswith(suffix) and len(w) - len(suffix) >= 3 and not w.endswith("ss"):
+    return porter(w)
+
+
+def singular(word: str) -> str:
+    """A plural noun's singular by its ending ('companies' -> 'company', 'stars' -> 'star'), for word lists."""
+    w = word.lower().replace("’", "'").removesuffix("'s").rstrip("'")
+    for suffix, repl in (("ies", "y"), ("sses", "ss"), ("shes", "sh"), ("ches", "ch"), ("xes", "x"), ("s", "")):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 2 and not w.endswith("ss"):
             return w[: len(w) - len(suffix)] + repl
     return w
 
