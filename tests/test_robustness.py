@@ -96,3 +96,61 @@ def test_a_nul_byte_in_a_text_file_is_dropped_but_binary_is_still_refused(tmp_pa
     assert "binary file" in s.reason
     (s,) = _skips(_load_bytes(tmp_path, "image.txt", b"\x89PNG\r\n\x1a\n" + bytes(3000)))
     assert "binary file" in s.reason
+
+
+# -- 6. ingest.max_article_chars, and chunks of one 100k-character line --------------------------
+
+def test_an_article_over_max_article_chars_is_cut_at_a_sentence_end_before_enrichment(hash_settings, tmp_path):
+    from qa.embed import make_embedder
+    from qa.index import Index
+    from qa.ingest import ingest
+
+    settings = hash_settings.replace(**{"ingest.max_article_chars": 2000})
+    sentence = "The council said the harbour would reopen after repairs costing {} pounds. "
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "long.txt").write_text("Harbour\n\n" + "".join(sentence.format(i) for i in range(200)))
+    emb = make_embedder(settings.embedding)
+    store = Index(settings.index_dir, settings, emb)
+    seen: list[int] = []
+    warned: list[str] = []
+    report = ingest([tmp_path / "src"], store, emb, settings, progress=False, on_skip=lambda s: warned.append(str(s)),
+                    enricher=lambda a: seen.append(len(a.text)))
+    (article,) = store.iter_articles()
+    assert 1000 < len(article.text) <= 2000 and article.text.endswith("pounds.")
+    assert seen == [len(article.text)]  # the enrichment (quote extraction) read the cut text only
+    assert len(report.cut) == 1 and "max_article_chars" in warned[0] and "\n" not in warned[0]
+    assert report.added == 1 and not report.skipped
+    store.close()
+
+
+def _dense_line(n_chars: int = 100_000) -> str:
+    """One line, no sentence end: prose words, then numbers (4-5 word-pieces each, far denser)."""
+    import random
+
+    rng = random.Random(16)
+    prose = SAMPLE.joinpath("huawei-ren-remarks.txt").read_text().replace(".", "").replace("\n", " ").split()
+    head = " ".join(rng.choice(prose) for _ in range(9000))[: n_chars // 2]
+    tail = " ".join(str(rng.randrange(10**9)) for _ in range(9000))[: n_chars // 2]
+    return head + " " + tail + " " + "x,y" * 400  # and a 1,200-character 'word' of 1,199 word-pieces
+
+
+def test_no_chunk_of_a_100k_character_line_exceeds_max_tokens_with_the_real_tokenizer():
+    import pytest
+
+    pytest.importorskip("tokenizers")
+    from qa.config import EmbeddingSettings
+    from qa.embed.st import SentenceTransformerEmbedder
+    from qa.ingest.chunk import chunk_article
+    from qa.types import Article
+
+    emb = SentenceTransformerEmbedder(EmbeddingSettings())
+    text = _dense_line()
+    chunks = chunk_article(Article("x", "t", text), emb, max_tokens=230, overlap_tokens=40, min_tokens=40)
+    real = emb.count_tokens([c.text for c in chunks])
+    assert max(real) <= 230, max(real)
+    assert all(c.n_tokens == n for c, n in zip(chunks, real))
+    covered = set()
+    for c in chunks:
+        assert text[c.start:c.end] == c.text
+        covered.update(range(c.start, c.end))
+    assert all(i in covered for i, ch in enumerate(text) if not ch.isspace())  # nothing dropped
