@@ -2,8 +2,9 @@
 
     python -m eval.fit_reader cache --set train        # retrieval + evidence per question (as the Assistant does)
     python -m eval.fit_reader cache --set dev
-    python -m eval.fit_reader fit                      # fit on TRAIN (week folds), write qa/answer/weights.json
-    python -m eval.fit_reader report --set dev         # score the shipped weights on DEV (nothing is fit there)
+    python -m eval.fit_reader model --set train --every 3 --model qwen2.5-coder-1.5b   # the model's readings
+    python -m eval.fit_reader fit [--model qwen2.5-coder-1.5b]   # fit on TRAIN (week folds), write qa/answer/weights.json
+    python -m eval.fit_reader report --set dev [--model ...]     # score the shipped weights on DEV (nothing is fit there)
 
 Sets: train = ../shared/data/realtimeqa-train with index/train, dev = ../shared/data/realtimeqa-dev with index/dev
 (`--index` overrides; an index without the quiz-evidence paragraphs gives the "--no-ev" figures, see `noev-index`).
@@ -56,15 +57,18 @@ def cache_path(name: str, index: str) -> Path:
 
 # -- retrieval cache ------------------------------------------------------------------------------
 
-def build_cache(name: str, index: str, limit: int | None = None) -> Path:
+def build_cache(name: str, index: str, limit: int | None = None, shard: str = "0/1") -> Path:
     """For every question: what `Assistant.read` gives (passages, ranked sentences), with and without the choices'
     own searches, the IDF of the words involved and the keyword score of 'question + choice' per choice."""
     from qa import Assistant
     from qa.text.tokens import content_words
 
     a = Assistant.open(index, **{"llm.enabled": False})
-    qs = load_questions(name)[:limit]
+    i, n_shards = (int(x) for x in shard.split("/"))
+    qs = [q for k, q in enumerate(load_questions(name)[:limit]) if k % n_shards == i]
     path = cache_path(name, index)
+    if n_shards > 1:
+        path = path.with_name(f"{path.stem}.shard{i}of{n_shards}.pkl")
     rows: dict[str, dict] = {}
     if path.is_file():
         with open(path, "rb") as fh:
@@ -108,10 +112,12 @@ def load_cache(name: str, index: str) -> list[dict]:
     from qa.types import Passage
 
     path = cache_path(name, index)
-    if not path.is_file():
+    rows: dict[str, dict] = {}
+    for part in sorted(path.parent.glob(f"{path.stem}.shard*.pkl")) + ([path] if path.is_file() else []):
+        with open(part, "rb") as fh:
+            rows.update(pickle.load(fh))
+    if not rows:
         sys.exit(f"no cache at {path}: run `python -m eval.fit_reader cache --set {name} --index {index}` first")
-    with open(path, "rb") as fh:
-        rows = pickle.load(fh)
     out = []
     for q in load_questions(name):
         r = rows.get(q["id"])
@@ -194,9 +200,25 @@ def pool(row: dict, spans: SpanCache, embed: EmbedCache | None, mc: bool = False
 
 # -- features, fitting, scoring ------------------------------------------------------------------------
 
-def prepare(rows: list[dict]) -> list[dict]:
-    """Short-answer candidates with features (weight-independent) and their EM/F1 against gold; choice features."""
+VARIANTS = {"base": ("short", "choice"), "model": ("short_model", "choice_model")}
+
+
+def names(variant: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Feature names of the short-answer ranking and of the choice scoring for a variant."""
+    from qa.answer.choices import CHOICE_FEATURES, MODEL_CHOICE_FEATURES
+    from qa.answer.model import MODEL_FEATURES
+    from qa.answer.ranker import FEATURES
+
+    if variant == "model":
+        return FEATURES + MODEL_FEATURES, CHOICE_FEATURES + MODEL_CHOICE_FEATURES
+    return FEATURES, CHOICE_FEATURES
+
+
+def prepare(rows: list[dict], readings: dict[str, dict] | None = None) -> list[dict]:
+    """Per question and variant ('base'; 'model' where the language model's reading is cached): short-answer
+    candidates with features (weight-independent) and their EM/F1 against gold, and the choice features."""
     from qa.answer import choices as ch
+    from qa.answer import model
     from qa.answer import ranker
 
     from .scoring import em_f1
@@ -205,13 +227,21 @@ def prepare(rows: list[dict]) -> list[dict]:
     items = []
     t0 = time.perf_counter()
     for n, r in enumerate(rows, 1):
-        q, cands = ranker.candidates(pool(r, spans, embed))
-        scored = [em_f1(c.text, r["answers"]) for c in cands]
-        mc_pool = pool(r, spans, embed, mc=True)
-        mc_cands = ranker.candidates(mc_pool, q=q)[1]
-        feats, supports = ch.choice_features(mc_pool, r["choices"], mc_cands, q=q, search_scores=r["search"])
-        items.append(dict(row=r, q=q, cands=cands, em=[e for e, _ in scored], f1=[f for _, f in scored],
-                          mc_pool=mc_pool, mc_cands=mc_cands, feats=feats, supports=supports))
+        it: dict[str, Any] = {"row": r, "v": {}}
+        got = (readings or {}).get(r["id"])
+        for variant in ("base", "model") if got else ("base",):
+            reading = model.interpret(got["said"], model.shown_for(r["ranked"])) if variant == "model" else None
+            q, cands = ranker.candidates(pool(r, spans, embed), reading=reading)
+            scored = [em_f1(c.text, r["answers"]) for c in cands]
+            mc_pool = pool(r, spans, embed, mc=True)
+            mc_cands = ranker.candidates(mc_pool, q=q)[1]
+            feats, supports = ch.choice_features(mc_pool, r["choices"], mc_cands, q=q, search_scores=r["search"])
+            if variant == "model":
+                ch.set_model_choice(feats, got["lp"])
+            it["q"] = q
+            it["v"][variant] = dict(cands=cands, em=[e for e, _ in scored], f1=[f for _, f in scored], mc_cands=mc_cands,
+                                    feats=feats, supports=supports, said=got["said"] if got else None)
+        items.append(it)
         if n % 200 == 0:
             print(f"prepared {n}/{len(rows)} {time.perf_counter() - t0:.0f}s", file=sys.stderr)
     spans.save()
@@ -246,55 +276,60 @@ def fit_softmax(groups: list[tuple[Any, Any]], names: tuple[str, ...], l2: float
     return {k: round(float(v), 3) for k, v in zip(names, res.x)}
 
 
-def short_groups(items: list[dict]) -> list[tuple[Any, Any]]:
+def short_groups(items: list[dict], variant: str) -> list[tuple[Any, Any]]:
     import numpy as np
 
-    from qa.answer.ranker import FEATURES
-
+    feature_names = names(variant)[0]
     out = []
     for it in items:
-        em, f1 = np.asarray(it["em"], float), np.asarray(it["f1"], float)
+        v = it["v"][variant]
+        em, f1 = np.asarray(v["em"], float), np.asarray(v["f1"], float)
         target = em if em.sum() > 0 else np.where(f1 >= 0.5, f1, 0.0)
-        out.append((matrix(it["cands"], FEATURES), target))
+        out.append((matrix(v["cands"], feature_names), target))
     return out
 
 
-def choice_groups(items: list[dict]) -> list[tuple[Any, Any]]:
+def choice_groups(items: list[dict], variant: str) -> list[tuple[Any, Any]]:
     import numpy as np
 
-    from qa.answer.choices import CHOICE_FEATURES, NEGATED
+    from qa.answer.choices import NEGATED
 
+    feature_names = names(variant)[1]
     out = []
     for it in items:
-        r = it["row"]
+        r, v = it["row"], it["v"][variant]
         if NEGATED.search(r["question"]):
             continue
         gold = r["gold_choice"] if isinstance(r["gold_choice"], list) else [r["gold_choice"]]
-        X = np.asarray([[f[k] for k in CHOICE_FEATURES] for f in it["feats"]], float)
-        out.append((X, np.asarray([1.0 if i in gold else 0.0 for i in range(len(it["feats"]))])))
+        X = np.asarray([[f.get(k, 0.0) for k in feature_names] for f in v["feats"]], float)
+        out.append((X, np.asarray([1.0 if i in gold else 0.0 for i in range(len(v["feats"]))])))
     return out
 
 
-def fit_both(items: list[dict], l2: float) -> dict[str, dict[str, float]]:
+def fit_both(items: list[dict], l2: float, variant: str = "base") -> dict[str, dict[str, float]]:
     """Short-answer weights first; then the choice weights, on choice features whose 'answer' part comes from
     the short-answer ranking under those weights (as at answer time)."""
-    from qa.answer.choices import CHOICE_FEATURES
-    from qa.answer.ranker import FEATURES
-
-    short = fit_softmax(short_groups(items), FEATURES, l2)
-    rescore_answer_features(items, short)
-    return {"short": short, "choice": fit_softmax(choice_groups(items), CHOICE_FEATURES, l2)}
+    short_names, choice_names = names(variant)
+    short = fit_softmax(short_groups(items, variant), short_names, l2)
+    rescore_answer_features(items, fit_base_short(items, l2) if variant == "model" else short, variant)
+    return {"short": short, "choice": fit_softmax(choice_groups(items, variant), choice_names, l2)}
 
 
-def rescore_answer_features(items: list[dict], short: dict[str, float]) -> None:
+def fit_base_short(items: list[dict], l2: float) -> dict[str, float]:
+    """The choice's 'answer' features come from the candidates of the choice evidence, ranked without the model."""
+    return fit_softmax(short_groups(items, "base"), names("base")[0], l2)
+
+
+def rescore_answer_features(items: list[dict], short: dict[str, float], variant: str = "base") -> None:
     from qa.answer import choices as ch
     from qa.answer import ranker
 
     for it in items:
-        ch.set_answer_agreement(it["feats"], it["row"]["choices"], ranker.score(it["mc_cands"], short))
+        v = it["v"][variant]
+        ch.set_answer_agreement(v["feats"], it["row"]["choices"], ranker.score(v["mc_cands"], short))
 
 
-def predict(it: dict, weights: dict[str, dict[str, float]]) -> dict[str, Any]:
+def predict(it: dict, weights: dict[str, dict[str, float]], variant: str = "base") -> dict[str, Any]:
     """The reader's short answer and choice for a prepared item under the given weights, scored."""
     from qa.answer import choices as ch
     from qa.answer import ranker
@@ -302,19 +337,19 @@ def predict(it: dict, weights: dict[str, dict[str, float]]) -> dict[str, Any]:
 
     from .scoring import choice_correct, em_f1, skipped_for_generation
 
-    r = it["row"]
+    r, v = it["row"], it["v"][variant]
     if it["q"].type == "yesno":
         text = sh.yes_no(r["question"], r["ranked"], idf_fn(r))
     else:
-        ranked = ranker.score(it["cands"], weights["short"])
+        ranked = ranker.score(v["cands"], weights["short"])
         text = sh.without_question_unit(ranked[0].text, it["q"]) if ranked else (
             sh.short_from_text(r["ranked"][0].text) if r["ranked"] else "")
     em, f1 = em_f1(text, r["answers"])
-    res = ch.decide(r["question"], r["choices"], it["feats"], it["supports"], r["mc_ranked"], idf_fn(r), weights["choice"])
+    res = ch.decide(r["question"], r["choices"], v["feats"], v["supports"], r["mc_ranked"], idf_fn(r), weights["choice"])
     return dict(id=r["id"], week=r["week"], source=r["source"], type=it["q"].type, pred=text, gold=r["answers"][0],
-                em=em, f1=f1, scored=not skipped_for_generation(r["question"]), has=float(max(it["em"], default=0.0)),
+                em=em, f1=f1, scored=not skipped_for_generation(r["question"]), has=float(max(v["em"], default=0.0)),
                 mc=float(choice_correct(res.index, r["gold_choice"])), mc_none=float(res.index is None),
-                ev=bool(r.get("evidence_id")))
+                ev=bool(r.get("evidence_id")), said=v.get("said"))
 
 
 def folds(items: list[dict], k: int) -> list[set[str]]:
@@ -324,14 +359,16 @@ def folds(items: list[dict], k: int) -> list[set[str]]:
     return [set(weeks[i * len(weeks) // k: (i + 1) * len(weeks) // k]) for i in range(k)]
 
 
-def cross_validate(items: list[dict], l2: float, k: int = 10) -> list[dict]:
+def cross_validate(items: list[dict], l2: float, k: int = 10, variant: str = "base") -> list[dict]:
     """Held-out predictions: for each block of weeks, fit on the other weeks and predict that block."""
+    items = [it for it in items if variant in it["v"]]
     out = []
     for n, held in enumerate(folds(items, k), 1):
-        w = fit_both([it for it in items if it["row"]["week"] not in held], l2)
-        rescore_answer_features(items, w["short"])
-        out += [predict(it, w) for it in items if it["row"]["week"] in held]
-        print(f"fold {n}/{k}", file=sys.stderr)
+        train = [it for it in items if it["row"]["week"] not in held]
+        w = fit_both(train, l2, variant)
+        rescore_answer_features(items, fit_base_short(train, l2) if variant == "model" else w["short"], variant)
+        out += [predict(it, w, variant) for it in items if it["row"]["week"] in held]
+        print(f"{variant} fold {n}/{k}", file=sys.stderr)
     return out
 
 
@@ -376,36 +413,100 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def fit(index: str, l2: float, write: bool = True, k: int = 10) -> dict[str, Any]:
-    """Fit on TRAIN: cross-validated figures by week, then the weights on all TRAIN weeks (written with metadata)."""
-    items = prepare(load_cache("train", index))
-    cv = cross_validate(items, l2, k)
-    fig = figures(cv)
-    print_figures(f"TRAIN, cross-validated by week ({k} folds of contiguous weeks)", fig)
-    per_type(cv)
-    weights = fit_both(items, l2)
-    data = {"fit": {"set": "RealTimeQA TRAIN (../shared/data/realtimeqa-train)", "questions": len(items),
-                    "weeks": len({it["row"]["week"] for it in items}),
-                    "questions_sha256": sha256(questions_file("train")), "index": str(index),
-                    "date": time.strftime("%Y-%m-%d"), "l2": l2, "folds": k, "command": "python -m eval.fit_reader fit",
-                    "cross_validated": fig},
-            **weights}
+def readings_path(name: str, index: str, model_name: str) -> Path:
+    return CACHE / f"model-{name}-{Path(index).name}-{model_name}.pkl"
+
+
+def load_readings(name: str, index: str, model_name: str) -> dict[str, dict]:
+    path = readings_path(name, index, model_name)
+    return pickle.loads(path.read_bytes()) if path.is_file() else {}
+
+
+def build_readings(name: str, index: str, model_name: str, limit: int | None = None, every: int = 1,
+                   threads: int = 2) -> Path:
+    """The language model's short answer and choice-letter log-probabilities per question (qa/answer/model.py),
+    on the cached evidence, exactly as the Assistant asks them."""
+    from qa.answer import model
+    from qa.config import LLMSettings
+    from qa.generate.llama import LlamaCppGenerator
+    from qa.generate.prompts import Prompts
+
+    gen = LlamaCppGenerator(LLMSettings(model=model_name, threads=threads))
+    prompts = Prompts()
+    rows = load_cache(name, index)[:limit][::every]
+    path = readings_path(name, index, model_name)
+    done = load_readings(name, index, model_name)
+    t0, times = time.perf_counter(), []
+    for n, r in enumerate(rows, 1):
+        if r["id"] in done:
+            continue
+        t = time.perf_counter()
+        reading = model.read(gen, prompts, r["question"], r["ranked"])
+        lp = model.choose(gen, prompts, r["question"], r["choices"], r["mc_ranked"])
+        done[r["id"]] = {"said": reading.said, "lp": lp, "read_s": reading.seconds, "total_s": time.perf_counter() - t}
+        times.append(done[r["id"]]["total_s"])
+        if n % 20 == 0 or n == len(rows):
+            _save(done, path)
+            print(f"{n}/{len(rows)} {time.perf_counter() - t0:.0f}s (median {statistics.median(times):.2f}s per question)",
+                  file=sys.stderr)
+    _save(done, path)
+    return path
+
+
+def fit(index: str, l2: float, write: bool = True, k: int = 10, model_name: str | None = None) -> dict[str, Any]:
+    """Fit on TRAIN: cross-validated figures by week, then the weights on all TRAIN weeks (written with metadata).
+
+    With ``model_name``, the language model's readings (`build_readings`) are features of a second set of weights
+    ('short_model', 'choice_model'), fit on the TRAIN questions that have a reading."""
+    readings = load_readings("train", index, model_name) if model_name else {}
+    items = prepare(load_cache("train", index), readings)
+    data: dict[str, Any] = {"fit": {"set": "RealTimeQA TRAIN (../shared/data/realtimeqa-train)", "questions": len(items),
+                                    "weeks": len({it["row"]["week"] for it in items}),
+                                    "questions_sha256": sha256(questions_file("train")), "index": str(index),
+                                    "date": time.strftime("%Y-%m-%d"), "l2": l2, "folds": k,
+                                    "command": "python -m eval.fit_reader fit" + (f" --model {model_name}" if model_name else ""),
+                                    "cross_validated": {}}}
+    for variant in ("base", "model") if readings else ("base",):
+        cv = cross_validate(items, l2, k, variant)
+        fig = figures(cv)
+        label = "without the language model" if variant == "base" else f"with {model_name}'s reading ({len(cv)} questions)"
+        print_figures(f"TRAIN, cross-validated by week ({k} folds of contiguous weeks), {label}", fig)
+        per_type(cv)
+        data["fit"]["cross_validated"][variant] = fig
+        with_v = [it for it in items if variant in it["v"]]
+        w = fit_both(with_v, l2, variant)
+        short_key, choice_key = VARIANTS[variant]
+        data[short_key], data[choice_key] = w["short"], w["choice"]
+    if readings:
+        data["fit"]["model"] = model_name
+        data["fit"]["model_questions"] = sum("model" in it["v"] for it in items)
     if write:
         WEIGHTS.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
         print(f"\nwrote {WEIGHTS}")
     return data
 
 
-def report(name: str, index: str) -> dict[str, Any]:
-    """Score the shipped weights on a set (no fitting)."""
+def report(name: str, index: str, model_name: str | None = None) -> dict[str, Any]:
+    """Score the shipped weights on a set (no fitting), without and (given readings) with the language model."""
     from qa.answer.ranker import load_weights
 
     weights = load_weights()
-    preds = [predict(it, weights) for it in prepare(load_cache(name, index))]
-    fig = figures(preds)
-    print_figures(f"{name.upper()} with the shipped weights (fit on {weights['fit']['set']})", fig)
-    per_type(preds)
-    return fig
+    readings = load_readings(name, index, model_name) if model_name else {}
+    items = prepare(load_cache(name, index), readings)
+    out = {}
+    for variant in ("base", "model") if readings else ("base",):
+        short_key, choice_key = VARIANTS[variant]
+        if short_key not in weights:
+            print(f"(no '{short_key}' weights shipped: fit with --model first)")
+            continue
+        w = {"short": weights[short_key], "choice": weights[choice_key]}
+        preds = [predict(it, w, variant) for it in items if variant in it["v"]]
+        fig = figures(preds)
+        label = "without the language model" if variant == "base" else f"with {model_name}'s reading"
+        print_figures(f"{name.upper()} with the shipped weights (fit on {weights['fit']['set']}), {label}", fig)
+        per_type(preds)
+        out[variant] = fig
+    return out
 
 
 def noev_index(src: str, dst: str) -> None:
@@ -425,11 +526,15 @@ def noev_index(src: str, dst: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m eval.fit_reader", description=__doc__.splitlines()[0])
-    p.add_argument("command", choices=["cache", "fit", "report", "noev-index"])
+    p.add_argument("command", choices=["cache", "model", "fit", "report", "noev-index"])
+    p.add_argument("--model", help="model / fit / report: the language model's readings as features (e.g. qwen2.5-coder-1.5b)")
+    p.add_argument("--every", type=int, default=1, help="model: read every n-th question only")
+    p.add_argument("--threads", type=int, default=2, help="model: llama.cpp threads")
     p.add_argument("--set", default="train", choices=sorted(SETS))
     p.add_argument("--index", help="index folder (default index/<set>)")
     p.add_argument("--to", help="noev-index: the new folder")
     p.add_argument("--limit", type=int)
+    p.add_argument("--shard", default="0/1", help="cache: only questions k with k %% n == i (i/n), for parallel runs")
     p.add_argument("--l2", type=float, default=0.3)
     p.add_argument("--folds", type=int, default=10, help="fit: cross-validation folds (blocks of whole weeks)")
     p.add_argument("--dry-run", action="store_true", help="fit: print, do not write the weights file")
@@ -437,11 +542,13 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     index = args.index or str(REPO / "index" / args.set)
     if args.command == "cache":
-        print(f"cached -> {build_cache(args.set, index, args.limit)}")
+        print(f"cached -> {build_cache(args.set, index, args.limit, args.shard)}")
+    elif args.command == "model":
+        print(f"readings -> {build_readings(args.set, index, args.model or 'qwen2.5-coder-1.5b', args.limit, args.every, args.threads)}")
     elif args.command == "fit":
-        fit(index, args.l2, write=not args.dry_run, k=args.folds)
+        fit(index, args.l2, write=not args.dry_run, k=args.folds, model_name=args.model)
     elif args.command == "report":
-        report(args.set, index)
+        report(args.set, index, args.model)
     elif args.command == "noev-index":
         noev_index(index, args.to or index + "-noev")
     return 0

@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .answer import cite, compose
+from .answer import cite, compose, model
 from .answer.choices import choose
 from .answer.evidence import Pool, select_evidence
 from .answer.short import short_answer
@@ -148,13 +148,18 @@ class Assistant:
         ctx, req, spoke, evidence, ranked, pool, timings = r.ctx, r.req, r.spoke, r.evidence, r.ranked, r.pool, r.timings
         timings["condense"] = r.started - t0
 
+        reader = self.generator if model.wanted(s.answer.model_reader, s.llm.enabled, lambda: self.generator) else None
         if choices:
             search = lambda text: max((sc for _, sc in self.retriever.keyword(text, 1, self.retriever.allowed_ids(req))), default=0.0)  # noqa: E731
-            answer = compose.choice_answer(ctx, choose(pool, choices, search=search), choices, evidence)
+            lp = model.choose(reader, self.prompts, query, choices, ranked) if reader else None
+            answer = compose.choice_answer(ctx, choose(pool, choices, search=search, model_logprobs=lp), choices, evidence)
         elif reason := compose.abstain_reason(query, ctx.passages, ranked, s.answer, spoke.name_words if spoke else frozenset()):
             answer = compose.abstained(ctx, reason)
         else:
-            short = None if spoke else short_answer(pool)
+            if reader and not spoke:  # the model reads for a few seconds: show the best evidence sentence meanwhile
+                yield StreamEvent("token", evidence[0].text if evidence else "")
+            reading = model.read(reader, self.prompts, query, ranked) if reader and not spoke else None
+            short = None if spoke else short_answer(pool, reading=reading)
             kept, dropped, tokens = [], [], {}
             if use_llm:
                 draft = Phrasing(self.generator, self.prompts, s.llm, query, evidence, cite.SENTINEL)

@@ -82,6 +82,7 @@ class AnswerSettings:
     max_sentences: int = _doc("At most this many verified sentences are shown.", 3)
     extractive_floor: float = _doc("A quoted fallback sentence after the first must be at least this share as relevant as the best.", 0.85)
     min_claim_relevance: float = _doc("A verified sentence is kept only if what it cites is at least this share as relevant as the best evidence.", 0.6)
+    model_reader: str = _doc("Let the language model read: its few-word answer and its pick among choices become features of the short-answer and choice rankings (qa/answer/model.py). 'auto' = on for every model but SmolLM2-135M (measured not to help), 'on', 'off'.", "auto")
 
 
 @dataclass
@@ -244,6 +245,7 @@ def _validate(s: Settings) -> None:
         (s.retrieval.candidates >= s.retrieval.top_k, "retrieval.candidates must be >= retrieval.top_k", s.retrieval.candidates),
         (s.retrieval.max_per_article > 0, "retrieval.max_per_article must be > 0", s.retrieval.max_per_article),
         (s.answer.evidence_sentences > 0, "answer.evidence_sentences must be > 0", s.answer.evidence_sentences),
+        (s.answer.model_reader in {"auto", "on", "off"}, "answer.model_reader must be auto, on or off", s.answer.model_reader),
         (0.0 <= s.answer.abstain_threshold <= 1.0, "answer.abstain_threshold must be within 0..1", s.answer.abstain_threshold),
         (s.llm.n_ctx >= 256, "llm.n_ctx must be >= 256", s.llm.n_ctx),
         (0 < s.llm.max_answer_tokens < s.llm.n_ctx // 2, "llm.max_answer_tokens must be > 0 and under half of llm.n_ctx", s.llm.max_answer_tokens),

@@ -23,11 +23,11 @@ class FakeStore:
         self.article_of = article or {}
         self.stories = stories or {}
 
-    def dense_search(self, vec, k, allowed=None):
-        return [(c, s) for c, s in self._dense if allowed is None or c in set(allowed.tolist())][:k]
+    def dense_search(self, vec, k, window=None):
+        return [(c, s) for c, s in self._dense if self.inside(c, window)][:k]
 
-    def bm25_search(self, text, k, allowed=None):
-        return [(c, s) for c, s in self._keyword if allowed is None or c in set(allowed.tolist())][:k]
+    def bm25_search(self, text, k, window=None):
+        return [(c, s) for c, s in self._keyword if self.inside(c, window)][:k]
 
     def passages(self, ids):
         return {c: Passage(c, self.article_of.get(c, f"a{c}"), 0, 0, 10, f"text of chunk {c} " + "x" * c, f"T{c}", "", "",
@@ -36,9 +36,11 @@ class FakeStore:
     def story_ids(self, article_ids):
         return {a: self.stories.get(a, a) for a in article_ids}
 
-    def chunk_ids_between(self, lo, hi, keep_undated=True):
-        return np.asarray([c for c, p in self.published.items() if (not hi or (p or "") <= hi) and (not lo or (p or "") >= lo)],
-                          dtype=np.int64)
+    def inside(self, c, window):
+        if window is None:
+            return True
+        p, lo, hi = self.published.get(c), window.date_from, window.date_to
+        return c in self.published and (not hi or (p or "") <= hi) and (not lo or (p or "") >= lo)
 
 
 class FakeEmbedder:
@@ -250,3 +252,13 @@ def test_idf_counts_the_stem_not_every_word_starting_with_it(fake_assistant, tmp
     assert df("ren") == 1 and df("rent") == 1  # 'ren' is not counted in 'rent', 'renew', 'Renault'
     idf = a.store.idf(["ren", "rent", "sold"])
     assert idf["ren"] == idf["rent"]
+
+
+def test_headings_and_fragments_are_not_evidence():
+    from qa.answer.evidence import is_fragment, sentences_of
+
+    text = "Huawei phones\nRen said the company will never sell its smartphone business.\nPhoto: Reuters"
+    p = Passage(1, "a1", 0, 0, len(text), text, "Huawei", "", "", None)
+    assert [s.text for s in sentences_of([p])] == ["Ren said the company will never sell its smartphone business."]
+    assert is_fragment("Huawei phones") and is_fragment("Read more")
+    assert not is_fragment("Sales fell 5% in March.")

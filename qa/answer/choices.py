@@ -145,8 +145,20 @@ def set_answer_agreement(feats: list[dict[str, float]], choices: Sequence[str], 
         f["answer_top"] = 1.0 if scored and token_f1(scored[0].key, key) >= 0.5 else 0.0
 
 
+MODEL_CHOICE_FEATURES = ("m_p", "m_top")
+
+
+def set_model_choice(feats: list[dict[str, float]], logprobs: Sequence[float] | None) -> None:
+    """The language model's letter probabilities as choice features (qa/answer/model.py `choose`)."""
+    best = max(range(len(logprobs)), key=lambda i: logprobs[i]) if logprobs else None
+    for i, f in enumerate(feats):
+        f["m_p"] = math.exp(logprobs[i]) if logprobs else 0.0
+        f["m_top"] = 1.0 if i == best else 0.0
+
+
 def choose(pool: Pool, choices: Sequence[str], *, weights: dict[str, float] | None = None,
-           answer_cands: Sequence[Phrase] | None = None, search: Callable[[str], float] | None = None) -> ChoiceResult:
+           answer_cands: Sequence[Phrase] | None = None, search: Callable[[str], float] | None = None,
+           model_logprobs: Sequence[float] | None = None) -> ChoiceResult:
     """Pick the choice best supported by the evidence; None when no choice is supported at all.
 
     'Which of these is NOT ...' / '... except:' questions pick the least supported choice instead. ``search``
@@ -159,6 +171,9 @@ def choose(pool: Pool, choices: Sequence[str], *, weights: dict[str, float] | No
         answer_cands = candidates(pool, q=q)[1]
     scores_kw = [search(f"{pool.question} {c}") for c in choices] if search else None
     feats, supports = choice_features(pool, choices, answer_cands, q=q, search_scores=scores_kw)
+    if model_logprobs is not None:
+        set_model_choice(feats, model_logprobs)
+        weights = weights or load_weights().get("choice_model")
     return decide(pool.question, choices, feats, supports, pool.sentences, pool.idf, weights)
 
 
@@ -179,7 +194,7 @@ def decide(question: str, choices: Sequence[str], feats: Sequence[dict[str, floa
         if sentence is None:
             return ChoiceResult(None, None, scores)
         return ChoiceResult(next(i for i, c in enumerate(choices) if c.strip().upper() == verdict), sentence, scores)
-    supported = [any(v > 0 for k, v in f.items() if not k.startswith("search")) for f in feats]
+    supported = [any(v > 0 for k, v in f.items() if not k.startswith(("search", "m_"))) for f in feats]
     if not any(supported):
         return ChoiceResult(None, None, scores)
     best = max(range(len(scores)), key=lambda k: scores[k])

@@ -11,6 +11,7 @@ numbered [1]..[n]. The best sentence's relevance is the signal the abstention th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -46,8 +47,18 @@ class Sentence:
     score: float = 0.0
 
 
+_ENDS_SENTENCE = re.compile(r"[.!?…:;][\"'”’)\]]*$")
+
+
+def is_fragment(text: str) -> bool:
+    """A heading, caption or one-line fragment ('Huawei phones'), not a sentence that can answer anything:
+    under 4 words, or at most 10 words without a sentence-ending mark."""
+    n = len(words(text))
+    return n < 4 or (n <= 10 and not _ENDS_SENTENCE.search(text.strip()))
+
+
 def sentences_of(passages: Sequence[Passage]) -> list[Sentence]:
-    """Every sentence of every passage, with offsets into its article's text."""
+    """Every sentence of every passage, with offsets into its article's text (headings and fragments left out)."""
     out: list[Sentence] = []
     seen: set[tuple[str, int]] = set()
     for i, p in enumerate(passages):
@@ -56,6 +67,8 @@ def sentences_of(passages: Sequence[Passage]) -> list[Sentence]:
             if key in seen:  # overlapping chunks repeat sentences
                 continue
             seen.add(key)
+            if is_fragment(p.text[a:b]):
+                continue
             out.append(Sentence(p.text[a:b], p.article_id, p.start + a, p.start + b, i))
     return out
 

@@ -41,8 +41,10 @@ def load_weights(path: Path = WEIGHTS_FILE) -> dict[str, Any]:
                           "or refit with `python -m eval.fit_reader fit`") from None
 
 
-def short_weights() -> dict[str, float]:
-    return load_weights()["short"]
+def short_weights(with_model: bool = False) -> dict[str, float]:
+    """The short-answer weights: fit with the language model's reading as features, or without it."""
+    w = load_weights()
+    return w["short_model"] if with_model and "short_model" in w else w["short"]
 
 
 def type_fit(qtype: str, label: str, text: str, unit: str = "") -> float:
@@ -224,11 +226,39 @@ def score(cands: list[Phrase], weights: dict[str, float] | None = None) -> list[
     return sorted(cands, key=lambda c: (-c.score, c.key))
 
 
-def candidates(pool: Pool, *, q: QuestionInfo | None = None, top: int = 25,
-               weights: dict[str, float] | None = None) -> tuple[QuestionInfo, list[Phrase]]:
-    """The analysed question and its scored answer candidates, best first."""
+def candidates(pool: Pool, *, q: QuestionInfo | None = None, top: int = 25, weights: dict[str, float] | None = None,
+               reading: Any = None) -> tuple[QuestionInfo, list[Phrase]]:
+    """The analysed question and its scored answer candidates, best first.
+
+    ``reading`` (qa/answer/model.py): the language model's answer; the evidence span it matches joins the
+    candidates, every candidate gets the model features, and the weights fit with them are used.
+    """
+    from . import model
+
     q = q or analyse(pool.question)
     cands = gather(q, pool, top=top)
+    if reading is not None and reading.span and reading.sentence is not None:
+        add_span(cands, reading, pool)
     featurize(q, cands, pool.passages, pool.as_of, pool.idf(sorted(set(q.terms))), pool.embed)
     _specificity(cands, pool.idf)
-    return q, score(cands, weights)
+    if reading is not None:
+        model.features(cands, reading)
+    return q, score(cands, weights or short_weights(with_model=reading is not None))
+
+
+def add_span(cands: list[Phrase], reading: Any, pool: Pool) -> None:
+    """The evidence span the model's answer matches, as a candidate (or one more mention of an equal one)."""
+    from .candidates import Mention, phrase_key
+    from .spans import Span
+
+    s = reading.sentence
+    rank = next((i for i, x in enumerate(pool.sentences) if x.article_id == s.article_id and x.start == s.start), 0)
+    key = phrase_key(reading.span)
+    if not key:
+        return
+    mention = Mention(s, rank, Span(reading.start, reading.end, reading.span, "SPAN"))
+    found = next((c for c in cands if c.key == key), None)
+    if found is None:
+        cands.append(Phrase(reading.span, key, "SPAN", [mention], labels={"SPAN": 1}))
+    elif not any(m.sentence is s for m in found.mentions):
+        found.mentions.append(mention)

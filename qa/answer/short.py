@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..text.tokens import TOKEN, content_words, stem
 from .candidates import Phrase
@@ -36,10 +37,12 @@ def without_question_unit(text: str, q: QuestionInfo) -> str:
     return text
 
 
-def short_answer(pool: Pool, weights: dict[str, float] | None = None) -> ShortAnswer | None:
-    """The best-ranked answer phrase with the sentence it came from, or None when no candidate fits."""
+def short_answer(pool: Pool, weights: dict[str, float] | None = None, reading: Any = None) -> ShortAnswer | None:
+    """The best-ranked answer phrase with the sentence it came from, or None when no candidate fits.
+
+    ``reading``: the language model's answer (qa/answer/model.py), a feature of the ranking when given."""
     question = pool.question
-    q, ranked_cands = candidates(pool, weights=weights)
+    q, ranked_cands = candidates(pool, weights=weights, reading=reading)
     if q.type == "yesno":
         verdict, sentence = judge(question, pool.sentences, pool.idf)
         if sentence is None:

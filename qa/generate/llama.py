@@ -95,6 +95,52 @@ class LlamaCppGenerator:
                     yield part["choices"][0]["delta"].get("content", "") or ""
 
 
+    # -- reading: raw prompts, the KV cache of a shared prefix reused (qa/answer/model.py) ------------------------
+    def chat_prompt(self, messages: Sequence[Message], reply_prefix: str = "") -> str:
+        """The model's own chat template applied to ``messages``, ending where its reply starts (plus a prefix)."""
+        if self.settings.chat_format == "plain":
+            return "\n\n".join(m["content"] for m in messages) + "\n" + reply_prefix
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        llm = self.llm
+        template = llm.metadata.get("tokenizer.chat_template")
+        if not template:
+            return "\n\n".join(m["content"] for m in messages) + "\n" + reply_prefix
+        fmt = Jinja2ChatFormatter(template=template, eos_token="", bos_token="", add_generation_prompt=True)
+        return fmt(messages=list(messages)).prompt + reply_prefix
+
+    def complete(self, prompt: str, max_tokens: int, stop: Sequence[str] = ()) -> str:
+        """Greedy continuation of a raw prompt (the cache of the prefix it shares with the last call is reused)."""
+        with self.lock:
+            out = self.llm.create_completion(prompt, max_tokens=max_tokens, temperature=0.0, top_k=1, stop=list(stop),
+                                             repeat_penalty=1.0, seed=self.settings.seed)
+        return out["choices"][0]["text"]
+
+    def next_token_logprobs(self, prompt: str, options: Sequence[str]) -> list[float]:
+        """Log-probability of each option's first token as the next token after ``prompt`` (prefix cache reused)."""
+        import numpy as np
+
+        with self.lock:
+            llm = self.llm
+            tokens = llm.tokenize(prompt.encode("utf-8"), special=True)[-(self.n_ctx - 8):]
+            have = list(llm.input_ids[: llm.n_tokens])
+            common = 0
+            for a, b in zip(have, tokens[:-1]):  # at least the last token is evaluated again, for its logits
+                if a != b:
+                    break
+                common += 1
+            llm.n_tokens = common
+            llm.eval(tokens[common:])
+            logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),)).astype(np.float64)
+            m = logits.max()
+            log_z = m + np.log(np.exp(logits - m).sum())
+            out = []
+            for option in options:
+                ids = llm.tokenize(option.encode("utf-8"), add_bos=False, special=False)
+                out.append(float(logits[ids[0]] - log_z) if ids else float("-inf"))
+            return out
+
+
 def _silence_llama(llama_cpp) -> None:  # noqa: ANN001
     """Route llama.cpp's C-level log lines to nowhere (verbose=False alone misses some)."""
     try:
