@@ -6,6 +6,7 @@ Each test here failed before its fix; fast (hash embedder, WordCounter or the re
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from qa.text.dates import resolve_time
 
@@ -154,3 +155,71 @@ def test_no_chunk_of_a_100k_character_line_exceeds_max_tokens_with_the_real_toke
         assert text[c.start:c.end] == c.text
         covered.update(range(c.start, c.end))
     assert all(i in covered for i, ch in enumerate(text) if not ch.isspace())  # nothing dropped
+
+
+# -- 1. --prune and `qa remove` by real paths ------------------------------------------------------
+
+def _two_folders_named_re(tmp_path):
+    """first/re with 3 articles, other/re with 1 (a different folder of the same name)."""
+    for parent, names in (("first", ("a", "b", "c")), ("other", ("z",))):
+        folder = tmp_path / parent / "re"
+        folder.mkdir(parents=True)
+        for n in names:
+            (folder / f"{n}.txt").write_text(f"Story {n}\n\nThe {n} council said the harbour of {n} would reopen in May.")
+    return tmp_path / "first", tmp_path / "other"
+
+
+def _open(settings):
+    from qa.assistant import Assistant
+
+    return Assistant.open(settings=settings, create=True)
+
+
+def _relative_origins(assistant, cwd):
+    """Rewrite the stored origins as an index written before origins were absolute has them (as typed)."""
+    db = assistant.store.db
+    pairs = [(a.id, str(Path(a.origin).relative_to(cwd))) for a in db.iter_articles()]
+    db.set_origins(pairs)
+    return pairs
+
+
+def _paths_cases(tmp_path, monkeypatch, hash_settings, legacy):
+    first, other = _two_folders_named_re(tmp_path)
+    a = _open(hash_settings)
+    monkeypatch.chdir(first)
+    assert a.index(["re"], progress=False).added == 3
+    if legacy:
+        assert all(not o.startswith("/") for _, o in _relative_origins(a, first))
+    monkeypatch.chdir(other)
+    report = a.index(["re"], prune=True, progress=False)  # `cd other && qa index re --prune`
+    assert (report.added, report.removed) == (1, 0)
+    assert a.stats().articles == 4
+    monkeypatch.chdir(tmp_path)
+    assert a.remove([str(first / "re" / "a.txt")]) == 1  # `qa remove /absolute/path/file.txt`
+    assert sorted(x.title for x in a.store.iter_articles()) == ["Story b", "Story c", "Story z"]
+    (first / "re" / "b.txt").unlink()
+    report = a.index([str(first / "re")], prune=True, progress=False)  # `qa index /absolute/re --prune`
+    assert (report.added, report.unchanged, report.removed) == (1, 1, 1)  # a.txt is back, b.txt is gone
+    assert sorted(x.title for x in a.store.iter_articles()) == ["Story a", "Story c", "Story z"]
+    assert all(x.origin.startswith(str(tmp_path)) for x in a.store.iter_articles())  # migrated to absolute
+    a.close()
+
+
+def test_prune_and_remove_match_real_paths_not_names_typed(tmp_path, monkeypatch, hash_settings):
+    _paths_cases(tmp_path, monkeypatch, hash_settings, legacy=False)
+
+
+def test_an_index_with_relative_origins_prunes_and_removes_by_real_paths_too(tmp_path, monkeypatch, hash_settings):
+    _paths_cases(tmp_path, monkeypatch, hash_settings, legacy=True)
+
+
+def test_the_same_folder_given_relative_or_absolute_is_one_set_of_articles(tmp_path, monkeypatch, hash_settings):
+    first, _ = _two_folders_named_re(tmp_path)
+    a = _open(hash_settings)
+    monkeypatch.chdir(first)
+    a.index(["re"], progress=False)
+    report = a.index([str(first / "re")], prune=True, progress=False)
+    assert (report.added, report.unchanged, report.removed) == (0, 3, 0)
+    monkeypatch.chdir(first / "re")
+    assert a.remove(["."]) == 3
+    a.close()

@@ -183,14 +183,32 @@ class Index:
         return self.db.enriched_ids(ids)
 
     def ids_from_origins(self, paths: Iterable[str | Path]) -> dict[str, str]:
-        """{article id: origin} of articles loaded from files under the given paths."""
-        return self.db.ids_from_origins(str(Path(p).expanduser()) for p in paths)
+        """{article id: origin} of articles loaded from files under the given paths (made absolute, resolved).
+
+        Origins are stored absolute; an older index's relative origins match only where the article's id proves
+        the file was this one (see `legacy_ids`), never by a folder of the same name elsewhere."""
+        roots = [Path(p).expanduser().resolve() for p in paths]
+        found = self.db.ids_from_origins(str(r) for r in roots)
+        legacy = self.db.relative_origins()
+        if legacy:
+            from ..ingest.load import legacy_ids  # how an article id was derived from its file's path
+
+            found.update(legacy_ids(legacy, roots))
+        return found
+
+    def origins(self, ids: Sequence[str]) -> dict[str, str]:
+        return self.db.origins(ids)
+
+    def update_origins(self, origins: dict[str, str]) -> None:
+        """Record where unchanged articles are loaded from now (an older index's relative paths made absolute)."""
+        if origins:
+            self.db.set_origins(origins.items())
 
     def resolve_ids(self, ids_or_paths: Iterable[str]) -> list[str]:
         """Article ids for items that are ids, or files/folders whose articles were indexed."""
         ids: set[str] = set()
         for item in ids_or_paths:
-            found = self.ids_from_origins([item]) if Path(item).exists() or "/" in item else {}
+            found = self.ids_from_origins([item]) if Path(item).expanduser().exists() or "/" in item else {}
             ids |= set(found) if found else {item}
         return sorted(ids)
 

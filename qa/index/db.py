@@ -133,6 +133,25 @@ class Database:
                 "OR origin LIKE ? ESCAPE '\\'", (root, like + "/%", like + ":%", like + "#%")))
         return out
 
+    def origins(self, ids: Sequence[str]) -> dict[str, str]:
+        """{article id: origin} of the given stored articles."""
+        return dict(self._in("SELECT id, origin FROM articles WHERE id IN ({marks})", ids))
+
+    def set_origins(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """Record new origins of (article id, origin) pairs, atomically; no chunk changes, so no new generation."""
+        with self.lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                self.conn.executemany("UPDATE articles SET origin = ? WHERE id = ?", [(o, i) for i, o in pairs])
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+
+    def relative_origins(self) -> list[tuple[str, str]]:
+        """(id, origin) of articles whose origin is a relative path (indexes written before origins were absolute)."""
+        return self._all("SELECT id, origin FROM articles WHERE origin != '' AND origin NOT LIKE '/%'")
+
     def counts(self) -> dict[str, int]:
         with self.lock:
             a = self.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]

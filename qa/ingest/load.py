@@ -61,9 +61,12 @@ class Skipped:
 
 
 def iter_files(paths: Iterable[str | Path]) -> Iterator[Path | Skipped]:
-    """Every file under the given files/folders (recursively, hidden entries skipped), in a stable order."""
+    """Every file under the given files/folders (recursively, hidden entries skipped), in a stable order.
+
+    Paths come out absolute and resolved, so an article's origin names its file wherever `qa` runs from, and
+    `--prune` or `qa remove` of a folder never matches another folder of the same name."""
     for raw in paths:
-        path = Path(raw).expanduser()
+        path = Path(raw).expanduser().resolve()
         if path.is_dir():
             for root, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
@@ -314,7 +317,7 @@ def _article(record: dict[str, Any], origin: str, key: str) -> Article:
     url = str(_pick(record, "url") or "").strip()
     given_id = _pick(record, "id")
     # The id is stable across edits (given id, else url, else where it came from); content_hash tracks edits.
-    article_id = str(given_id) if given_id not in (None, "") else "a-" + _sha1(url or key)[:16]
+    article_id = str(given_id) if given_id not in (None, "") else path_id(url or key)
     published_raw = _pick(record, "published")
     return Article(
         id=article_id,
@@ -326,6 +329,36 @@ def _article(record: dict[str, Any], origin: str, key: str) -> Article:
         authors=_authors(_pick(record, "authors")),
         origin=origin,
     )
+
+
+def path_id(key: str) -> str:
+    """The id of an article with no id or url of its own: from where it was loaded (file path, path:line, ...)."""
+    return "a-" + _sha1(key)[:16]
+
+
+def legacy_ids(rows: Iterable[tuple[str, str]], roots: Iterable[Path]) -> dict[str, str]:
+    """{id: origin} of articles stored with a relative origin (older indexes) that were loaded from under roots.
+
+    A relative origin does not say which folder it was relative to: a candidate folder counts only when the
+    article's id is the one its absolute path gives (text, HTML and Markdown files, JSONL and CSV lines without
+    an id or url of their own). Others are never matched by path; re-indexing their folder records them absolute.
+    """
+    roots = [Path(r) for r in roots]
+    out: dict[str, str] = {}
+    for article_id, origin in rows:
+        if not article_id.startswith("a-"):
+            continue
+        m = re.fullmatch(r"(.*?)(:\d+)?", origin)
+        rel, line = m.group(1), m.group(2) or ""
+        for root in roots:
+            for base in (root, *root.parents):
+                cand = Path(os.path.normpath(base / rel))
+                if cand != root and root not in cand.parents:
+                    continue
+                if article_id in (path_id(f"{cand}{line}"), path_id(f"{cand.resolve()}{line}")):
+                    out[article_id] = origin
+                    break
+    return out
 
 
 def content_hash(article: Article) -> str:

@@ -162,8 +162,8 @@ def ingest(
             bar.set_postfix_str(f"+{report.added} ~{report.updated} ={report.unchanged} chunks {report.chunks}", refresh=False)
         flush()
         bar.set_postfix_str(f"+{report.added} ~{report.updated} ={report.unchanged} chunks {report.chunks}")
-        if prune:
-            gone = [i for i in store.ids_from_origins(p for p in paths if Path(p).exists()) if i not in seen]
+        if prune:  # by absolute paths: only articles of these very files and folders (see Index.ids_from_origins)
+            gone = [i for i in store.ids_from_origins(p for p in paths if Path(p).expanduser().exists()) if i not in seen]
             report.removed = store.remove(gone)
     except KeyboardInterrupt:
         report.interrupted = True
@@ -202,6 +202,9 @@ def _write(batch: list[Article], store: Index, embedder: Embedder, settings: Set
             report.added += 1
         todo.append((article, h, chunks))
     report.stages["chunk"] += time.perf_counter() - t
+    if unchanged:  # an older index stored origins as typed (relative): record where they are loaded from now
+        stored = store.origins([a.id for a in unchanged])
+        store.update_origins({a.id: a.origin for a in unchanged if stored.get(a.id) != a.origin})
     if enricher and unchanged:
         _enrich_unchanged(unchanged, store, report, enricher)
     if not todo:
