@@ -36,11 +36,14 @@ def load_baselines(path: Path = BASELINES_FILE) -> dict[str, Any]:
 
 
 def baselines_for(summary: dict[str, Any]) -> dict[str, Any] | None:
-    """The published baselines of the set a run used (RealTimeQA-format gold → realtimeqa-dev)."""
-    if not summary["formats"].get("rtqa"):
-        return None
+    """The published baselines of the questions a run answered: only when its gold file is the very file the
+    baselines were scored on (same sha1), never beside another set's figures."""
     data = load_baselines()
-    return dict(data["sets"]["realtimeqa-dev"], note=data["source"])
+    gold = (summary.get("run") or {}).get("gold_sha1")
+    for base in data["sets"].values():
+        if gold and gold == base.get("questions_sha1"):
+            return dict(base, note=data["source"])
+    return None
 
 
 def _pct(v: float | None) -> str:

@@ -67,6 +67,13 @@ def build_parser() -> argparse.ArgumentParser:
     index_opt(sp)
     sp.add_argument("--json", action="store_true")
 
+    sp = cmd("check", _check, "Check that an index folder is whole (manifest, SQLite pages, vectors and keyword rows "
+                              "against the chunks) and say what to do when it is not.")
+    index_opt(sp)
+    sp.add_argument("--full", action="store_true", help="SQLite's full integrity_check instead of quick_check (slower)")
+    sp.add_argument("--repair", action="store_true",
+                    help="rebuild what is derived from the database (the vector index) and save it")
+
     sp = cmd("search", _search, "Show the passages dense and keyword retrieval find for a query.")
     sp.add_argument("query")
     sp.add_argument("-k", type=int, default=5, help="passages per retriever (default 5)")
@@ -178,6 +185,29 @@ def _stats(args: argparse.Namespace) -> int:
     for k, v in rows:
         print(f"{k:>14}: {v}")
     return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from .config import Settings
+    from .embed import make_embedder
+    from .index.check import check_index
+
+    settings = Settings.load(args.settings, **({"index_dir": args.index} if args.index else {}))
+    embedder = make_embedder(settings.embedding)
+    if args.repair:  # opening rebuilds a vector index that is missing, damaged or not this index's; save keeps it
+        from .index import Index
+
+        store = Index(settings.index_dir, settings, embedder, create=False)
+        try:
+            store.save()
+        finally:
+            store.close()
+        print(f"repaired: the vector index of {settings.index_dir} was rebuilt from the database and saved")
+    report = check_index(settings.index_dir, settings, embedder, full=args.full)
+    for finding in report.findings:
+        print(finding)
+    print(report.summary())
+    return 0 if report.ok else EXIT_ERROR
 
 
 def _search(args: argparse.Namespace) -> int:

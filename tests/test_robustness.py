@@ -223,3 +223,151 @@ def test_the_same_folder_given_relative_or_absolute_is_one_set_of_articles(tmp_p
     monkeypatch.chdir(first / "re")
     assert a.remove(["."]) == 3
     a.close()
+
+
+# -- 3, 4. a damaged index folder: one line naming the file and the fix, never an empty index ---------
+
+QUESTION = "Which company can no longer license Android to Huawei?"
+
+
+def _built(tmp_path, hash_settings):
+    """A small saved index (the sample article and a harbour note) with the hash embedder."""
+    from qa.assistant import build_index
+
+    src = tmp_path / "src"
+    src.mkdir()
+    src.joinpath("huawei.txt").write_text(SAMPLE.joinpath("huawei-ren-remarks.txt").read_text())
+    src.joinpath("harbour.txt").write_text("Harbour news\n\nThe Lakeview harbour will reopen on 3 June after repairs.")
+    build_index([src], settings=hash_settings, progress=False)
+    return Path(hash_settings.index_dir)
+
+
+def _cli(monkeypatch, capsys, *args):
+    """`qa ARGS` in this process with the hash embedder: (exit code, stdout, stderr)."""
+    from qa.cli import main
+
+    monkeypatch.setenv("QA_EMBED_BACKEND", "hash")
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _one_line_error(err, file_name):
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    assert file_name in lines[0] and ("--rebuild" in lines[0] or "backup" in lines[0]), lines[0]
+    return lines[0]
+
+
+def test_a_missing_or_empty_database_is_an_error_not_an_empty_index(tmp_path, hash_settings, monkeypatch, capsys):
+    import shutil
+
+    index = _built(tmp_path, hash_settings)
+    good = tmp_path / "good"
+    shutil.copytree(index, good)
+    for hurt in ("missing", "empty"):
+        shutil.rmtree(index)
+        shutil.copytree(good, index)
+        for extra in ("index.sqlite-wal", "index.sqlite-shm"):
+            (index / extra).unlink(missing_ok=True)
+        if hurt == "missing":
+            (index / "index.sqlite").unlink()
+        else:
+            (index / "index.sqlite").write_bytes(b"")
+        for args in (("ask", QUESTION, "--no-llm"), ("stats",), ("search", "Android"), ("index", str(tmp_path / "src"), "-q")):
+            code, out, err = _cli(monkeypatch, capsys, *args, "--index", str(index))
+            assert code == 1 and "couldn't find" not in out, (hurt, args, out)
+            _one_line_error(err, "index.sqlite")
+        assert not (index / "index.sqlite").exists() or (index / "index.sqlite").stat().st_size == 0  # left as it was
+
+
+def test_a_deleted_manifest_beside_the_database_says_so(tmp_path, hash_settings, monkeypatch, capsys):
+    index = _built(tmp_path, hash_settings)
+    (index / "manifest.json").unlink()
+    code, _, err = _cli(monkeypatch, capsys, "stats", "--index", str(index))
+    line = _one_line_error(err, "manifest.json")
+    assert code == 1 and "index.sqlite is there" in line and "no index at" not in line
+
+
+def test_damaged_database_and_manifest_are_one_line_errors(tmp_path, hash_settings, monkeypatch, capsys):
+    import shutil
+
+    index = _built(tmp_path, hash_settings)
+    good = tmp_path / "good"
+    shutil.copytree(index, good)
+    db = good / "index.sqlite"
+    damage = {
+        "index.sqlite": [lambda d: (d / "index.sqlite").write_bytes(db.read_bytes()[: int(db.stat().st_size * f)])
+                         for f in (0.05, 0.3, 0.6, 0.9)] + [lambda d: (d / "index.sqlite").write_bytes(b"garbage" * 999)],
+        "manifest.json": [lambda d: (d / "manifest.json").write_bytes(b"\x00{not json"),
+                          lambda d: (d / "manifest.json").write_text("[1, 2]")],
+    }
+    for name, hurts in damage.items():
+        for hurt in hurts:
+            for args in (("ask", QUESTION, "--no-llm"), ("stats",), ("search", "Android"),
+                         ("index", str(tmp_path / "src"), "-q")):
+                shutil.rmtree(index)
+                shutil.copytree(good, index)
+                hurt(index)
+                code, out, err = _cli(monkeypatch, capsys, *args, "--index", str(index))
+                assert code == 1, (name, args, out)
+                _one_line_error(err, name)
+
+
+def test_damaged_vector_files_are_rebuilt_from_the_database(tmp_path, hash_settings, monkeypatch, capsys, caplog):
+    import os
+    import shutil
+
+    index = _built(tmp_path, hash_settings)
+    good = tmp_path / "good"
+    shutil.copytree(index, good)
+    hurts = [lambda d: (d / "vectors.json").write_bytes(b"{garbage"), lambda d: (d / "vectors.json").write_text("[]"),
+             lambda d: (d / "vectors.faiss").write_bytes(os.urandom(4000)), lambda d: (d / "vectors.faiss").write_bytes(b""),
+             lambda d: (d / "vectors.faiss").write_bytes((good / "vectors.faiss").read_bytes()[:300])]
+    for hurt in hurts:
+        shutil.rmtree(index)
+        shutil.copytree(good, index)
+        hurt(index)
+        caplog.clear()
+        code, out, err = _cli(monkeypatch, capsys, "ask", QUESTION, "--no-llm", "--index", str(index))
+        assert code == 0 and out.startswith("Google is no longer permitted"), out
+        warnings = [r.getMessage() for r in caplog.records]  # the one line a user sees on stderr
+        assert not err and len(warnings) <= 1 and all("rebuilding" in w and "\n" not in w for w in warnings)
+
+
+def test_vectors_copied_from_another_index_are_caught_and_rebuilt(tmp_path, hash_settings, monkeypatch, capsys, caplog):
+    import json
+
+    from qa.assistant import build_index
+
+    index = _built(tmp_path, hash_settings)
+    other_src = tmp_path / "other-src"
+    other_src.mkdir()
+    for i in range(3):
+        other_src.joinpath(f"{i}.txt").write_text(f"Ferry {i}\n\nThe ferry number {i} sails to the island every hour.")
+    other = tmp_path / "other"
+    build_index([other_src], settings=hash_settings.replace(index_dir=str(other)), progress=False)
+    (index / "vectors.faiss").write_bytes((other / "vectors.faiss").read_bytes())
+    meta = json.loads((other / "vectors.json").read_text())
+    meta["generation"] = json.loads((index / "vectors.json").read_text())["generation"]  # the numbers match
+    (index / "vectors.json").write_text(json.dumps(meta))
+
+    code, out, _ = _cli(monkeypatch, capsys, "check", "--index", str(index))
+    assert code == 1 and "FAIL  vectors.faiss" in out and "--repair" in out
+    code, out, err = _cli(monkeypatch, capsys, "search", "Android license", "-k", "1", "--index", str(index))
+    assert code == 0 and "does not belong to this index" in caplog.text and "Huawei" in out.split("== keyword")[0]
+    code, out, _ = _cli(monkeypatch, capsys, "check", "--repair", "--index", str(index))
+    assert code == 0 and "the index is whole" in out
+
+
+def test_qa_check_reports_keyword_rows_and_a_sound_index(tmp_path, hash_settings, monkeypatch, capsys):
+    from qa.index.db import Database
+
+    index = _built(tmp_path, hash_settings)
+    code, out, _ = _cli(monkeypatch, capsys, "check", "--index", str(index))
+    assert code == 0 and out.count("ok  ") == 4 and "the index is whole" in out
+    db = Database(index / "index.sqlite")
+    db.conn.execute("DELETE FROM chunks_fts WHERE rowid = (SELECT MIN(id) FROM chunks)")
+    db.close()
+    code, out, _ = _cli(monkeypatch, capsys, "check", "--index", str(index))
+    assert code == 1 and "FAIL  keyword rows" in out and "1 chunks without a row" in out and "fix:" in out

@@ -14,6 +14,7 @@ or older than the database, e.g. after a kill -9 mid-ingest, it is rebuilt from 
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -26,10 +27,13 @@ from ..config import Settings
 from ..errors import StoreError
 from ..types import Article, Chunk, Passage
 from . import manifest
+from .check import vectors_mismatch
 from .db import Database
 from .keyword import fts_query, idf_from_counts, phrase
 from .schema import DB, FAISS_FILE, FAISS_META, FILES, MANIFEST
 from .vectors import FaissIndex, VectorIndex
+
+log = logging.getLogger(__name__)
 
 # (article, content hash, chunks, vectors[len(chunks), dim], chunk text hashes, enrichment or None)
 WriteItem = tuple[Article, str, Sequence[Chunk], np.ndarray, Sequence[str], Any]
@@ -71,16 +75,14 @@ class Index:
         if rebuild and self.path.exists():
             _wipe(self.path)
         self._upgrade = False
-        if not (self.path / MANIFEST).is_file():
-            if not create:
-                raise StoreError(f"no index at {self.path}: build one with `qa index PATH --index {self.path}`")
-            if (self.path / DB).exists():
-                raise StoreError(f"{self.path} holds a database but no {MANIFEST}: rebuild it with `qa index PATH --rebuild`")
+        found = _open_checks(self.path, create)
+        if found is None:
             self.path.mkdir(parents=True, exist_ok=True)
             manifest.write(self.path, self.expected)
         else:
-            self._upgrade = manifest.check(self.path, manifest.read(self.path), self.expected)
+            self._upgrade = manifest.check(self.path, found, self.expected)
         self.db = Database(self.path / DB)
+        _compare_counts(self.path, found, self.db)
         self.lock = self.db.lock
         self._vectors: VectorIndex | None = None
         self._vectors_generation = -1
@@ -157,17 +159,36 @@ class Index:
         gen = self.generation()
         if self._vectors is not None and self._vectors_generation == gen:
             return self._vectors
-        meta_file, faiss_file = self.path / FAISS_META, self.path / FAISS_FILE
-        self._vectors = None
-        if faiss_file.is_file() and meta_file.is_file():
-            meta = json.loads(meta_file.read_text())
-            if meta.get("generation") == gen:
-                self._vectors = FaissIndex.load(faiss_file)
+        self._vectors = self._saved_vectors(gen)
         if self._vectors is None:
             n = self.db.counts()["chunks"]
             self._vectors = FaissIndex.build(self.dim, n, self.settings.ingest.exact_search_max, self.db.iter_vectors())
         self._vectors_generation = gen
         return self._vectors
+
+    def _saved_vectors(self, gen: int) -> VectorIndex | None:
+        """vectors.faiss when it was saved at this generation, is readable and holds exactly these chunks' vectors.
+
+        Anything else (damaged, cut short, copied from another index) is rebuilt from SQLite by the caller: the
+        vectors there are the source of truth, so nothing is lost; a warning line says so."""
+        meta_file, faiss_file = self.path / FAISS_META, self.path / FAISS_FILE
+        if not (faiss_file.is_file() and meta_file.is_file()):
+            return None
+        try:
+            meta = json.loads(meta_file.read_text(encoding="utf-8"))
+            if not isinstance(meta, dict) or meta.get("generation") != gen:
+                return None  # older than the database (an interrupted ingest): rebuilt, as always
+            vectors = FaissIndex.load(faiss_file)
+        except Exception as exc:  # noqa: BLE001 - faiss raises RuntimeError with a C++ trace; json, ValueError
+            log.warning("%s or %s is damaged (%s): rebuilding the vector index from %s; `qa check --repair` saves it",
+                        faiss_file, meta_file.name, type(exc).__name__, DB)
+            return None
+        why = vectors_mismatch(vectors, self.db.chunk_ids(), self.db.chunk_vectors)
+        if why:
+            log.warning("%s does not belong to this index (%s): rebuilding it from %s; `qa check --repair` saves it",
+                        faiss_file, why, DB)
+            return None
+        return vectors
 
     # -- reading ------------------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
@@ -266,12 +287,53 @@ class Index:
     def stats(self) -> Stats:
         s = self.db.summary()
         size = sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
-        meta = self.path / FAISS_META
-        kind = json.loads(meta.read_text()).get("type", "?") if meta.is_file() else "not built yet"
+        kind = _saved_kind(self.path / FAISS_META)
         emb = self.expected["embedding"]
         return Stats(s["articles"], s["chunks"], s["sources"], s["date_from"], s["date_to"], s["undated"], s["quotes"],
                      s["stories"], size, f"{emb['model']} ({emb['backend']})", emb["dim"], self.expected["chunking"],
                      kind, str(self.path), s["top_sources"])
+
+
+def _saved_kind(meta: Path) -> str:
+    """The vector index type vectors.json records, for `qa stats`."""
+    if not meta.is_file():
+        return "not built yet"
+    try:
+        data = json.loads(meta.read_text(encoding="utf-8"))
+        return str(data.get("type", "?")) if isinstance(data, dict) else "? (vectors.json is damaged)"
+    except (OSError, UnicodeDecodeError, ValueError):
+        return "? (vectors.json is damaged; rebuilt from index.sqlite on use)"
+
+
+def _open_checks(path: Path, create: bool) -> dict[str, Any] | None:
+    """The manifest of an existing index (None: start a new one), after checking the folder is whole enough to
+    open: a missing or 0-byte database beside a saved manifest is never silently replaced by an empty one."""
+    db_file, man = path / DB, path / MANIFEST
+    fix = f"restore the index folder from a backup, or rebuild it with `qa index PATH --index {path} --rebuild`"
+    if not man.is_file():
+        if db_file.is_file() and db_file.stat().st_size > 0:
+            raise StoreError(f"{man} is missing but {db_file} is there: {fix}")
+        if not create:
+            raise StoreError(f"no index at {path}: build one with `qa index PATH --index {path}`")
+        return None
+    found = manifest.read(path)
+    saved = "updated" in found  # a manifest that was never saved belongs to an index whose first ingest never ended
+    if saved and not db_file.is_file():
+        raise StoreError(f"{db_file} is missing ({MANIFEST} is there): {fix}")
+    if saved and db_file.stat().st_size == 0:
+        raise StoreError(f"{db_file} is empty (0 bytes; {MANIFEST} records a saved index): {fix}")
+    return found
+
+
+def _compare_counts(path: Path, found: dict[str, Any] | None, db: Database) -> None:
+    """An empty database where the manifest recorded chunks is damage, not an empty index. (Counting also walks
+    the tables' pages, so most truncations are caught here, as a one-line error.)"""
+    counts = db.counts()
+    saved = (found or {}).get("counts")
+    chunks = saved.get("chunks") if isinstance(saved, dict) else None
+    if isinstance(chunks, int) and chunks > 0 and counts["chunks"] == 0:
+        raise StoreError(f"{path / DB} holds no chunks but {MANIFEST} records {chunks}: restore the index folder "
+                         f"from a backup, or rebuild it with `qa index PATH --index {path} --rebuild`")
 
 
 def _wipe(path: Path) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import StoreError
 from ..types import Article, Chunk, Passage
 from .schema import SCHEMA
 
@@ -29,10 +30,20 @@ BM25 = "bm25(chunks_fts, 0.5, 1.0)"  # title weighs half as much as the chunk te
 class Database:
     """articles, chunks (+ vectors), chunks_fts (BM25), quotes, minhash signatures and bands, meta."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
+        """Open (or create) the database; ``readonly`` (for `qa check`) changes nothing, not even the schema."""
         self.path = Path(path)
         self.lock = threading.RLock()
-        self.conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+        try:
+            raw = (sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False, isolation_level=None)
+                   if readonly else
+                   sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30))
+        except sqlite3.Error as exc:
+            raise _store_error(self.path, exc) from None
+        self.conn = _Guarded(raw, self.path)
+        if readonly:
+            self.conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # reads the header: not a database?
+            return
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA foreign_keys=OFF")
@@ -151,6 +162,36 @@ class Database:
     def relative_origins(self) -> list[tuple[str, str]]:
         """(id, origin) of articles whose origin is a relative path (indexes written before origins were absolute)."""
         return self._all("SELECT id, origin FROM articles WHERE origin != '' AND origin NOT LIKE '/%'")
+
+    # -- consistency (`qa check`, and the vector index's check at open) -------------------------------------
+    def integrity(self, full: bool = False) -> list[str]:
+        """SQLite's own check of every page (quick_check; integrity_check when ``full``): [] when sound."""
+        rows = self._all("PRAGMA integrity_check(20)" if full else "PRAGMA quick_check(20)")
+        return [] if [r[0] for r in rows] == ["ok"] else [str(r[0]) for r in rows]
+
+    def keyword_consistency(self) -> dict[str, int]:
+        """Keyword (FTS5) rows against chunks: rows, chunks without a row, rows without a chunk, and whether
+        FTS5's own integrity-check of its index passed (1) or not (0)."""
+        with self.lock:
+            one = lambda q: self.conn.execute(q).fetchone()[0]  # noqa: E731
+            out = {"rows": one("SELECT COUNT(*) FROM chunks_fts"),
+                   "chunks_without_row": one("SELECT COUNT(*) FROM chunks WHERE id NOT IN (SELECT rowid FROM chunks_fts)"),
+                   "rows_without_chunk": one("SELECT COUNT(*) FROM chunks_fts WHERE rowid NOT IN (SELECT id FROM chunks)")}
+        # FTS5's integrity-check is written as an INSERT (it changes nothing): a read-only connection can't run it
+        conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        try:
+            conn.execute("INSERT INTO chunks_fts(chunks_fts) VALUES('integrity-check')")
+            out["fts_ok"] = 1
+        except sqlite3.DatabaseError:
+            out["fts_ok"] = 0
+        finally:
+            conn.close()
+        return out
+
+    def chunk_ids(self) -> np.ndarray:
+        """Every chunk id, ascending (what the vector index must hold)."""
+        rows = self._all("SELECT id FROM chunks ORDER BY id")
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
     def counts(self) -> dict[str, int]:
         with self.lock:
@@ -314,6 +355,83 @@ class Database:
 
     def set_story(self, article_id: str, story_id: str) -> None:
         self.conn.execute("UPDATE articles SET story_id = ? WHERE id = ?", (story_id, article_id))
+
+
+class _Guarded:
+    """The sqlite3 connection, where a damaged, locked or full database file is one `StoreError` line naming the
+    file and the fix, never a traceback, whenever SQLite notices it (at open, or at the first query that reads a
+    damaged page)."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self._conn, self._path = conn, path
+
+    def execute(self, sql: str, args: Sequence[Any] = ()) -> _GuardedCursor:
+        return _GuardedCursor(self._call(self._conn.execute, sql, args), self._path)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> _GuardedCursor:
+        return _GuardedCursor(self._call(self._conn.executemany, sql, rows), self._path)
+
+    def executescript(self, script: str) -> None:
+        self._call(self._conn.executescript, script)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+    def _call(self, fn: Any, *args: Any) -> Any:
+        try:
+            return fn(*args)
+        except sqlite3.Error as exc:
+            raise _store_error(self._path, exc) or exc from None
+
+
+class _GuardedCursor:
+    def __init__(self, cur: sqlite3.Cursor, path: Path) -> None:
+        self._cur, self._path = cur, path
+
+    @property
+    def rowcount(self) -> int:
+        return self._cur.rowcount
+
+    @property
+    def lastrowid(self) -> int | None:
+        return self._cur.lastrowid
+
+    def fetchone(self) -> tuple | None:
+        return self._guard(self._cur.fetchone)
+
+    def fetchall(self) -> list[tuple]:
+        return self._guard(self._cur.fetchall)
+
+    def __iter__(self) -> Iterator[tuple]:
+        while (row := self._guard(self._cur.fetchone)) is not None:
+            yield row
+
+    def _guard(self, fn: Any) -> Any:
+        try:
+            return fn()
+        except sqlite3.Error as exc:
+            raise _store_error(self._path, exc) or exc from None
+
+
+def _store_error(path: Path, exc: sqlite3.Error) -> StoreError | None:
+    """The one-line error for a database file SQLite finds damaged, locked, full or unwritable; None for others
+    (a bug in a statement stays a bug)."""
+    msg = str(exc)
+    folder = path.parent
+    if type(exc) in (sqlite3.DatabaseError, sqlite3.OperationalError) and any(
+            s in msg for s in ("malformed", "not a database", "disk I/O", "corrupt", "unable to open", "no such table")):
+        return StoreError(f"{path} is damaged ({msg}): restore the index folder from a backup, or rebuild it with "
+                          f"`qa index PATH --index {folder} --rebuild`")
+    if "locked" in msg or "busy" in msg:
+        return StoreError(f"{path} is locked by another process ({msg}): wait for it to finish, then try again")
+    if "full" in msg:
+        return StoreError(f"cannot write {path} ({msg}): free some disk space, then run the same command again")
+    if "readonly" in msg or "read-only" in msg:
+        return StoreError(f"cannot write {path} ({msg}): make the index folder writable")
+    return None
 
 
 def _article(row: tuple) -> Article:
