@@ -6,13 +6,11 @@ it. Article text is HTML-escaped before it reaches the page, and any failure bec
 
 from __future__ import annotations
 
-import atexit
 import hashlib
 import html
 import logging
 import re
 import shutil
-import tempfile
 import unicodedata
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -206,6 +204,14 @@ def stage_uploads(files: Sequence[Any], folder: Path, max_mb: float = MAX_UPLOAD
     return saved, problems
 
 
+def upload_folder(assistant: Assistant) -> Path:
+    """Where uploads are staged while they are indexed: beside the index (so their paths, hence the article ids,
+    stay the same across restarts), private to its owner."""
+    root = (Path(assistant.settings.index_dir).expanduser() / ".uploads").resolve()
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return root
+
+
 def _display_name(name: str) -> str:
     """An uploaded name for messages only (escaped when shown): last component, printable, at most 100 chars."""
     base = re.split(r"[\\/]", name)[-1]
@@ -225,8 +231,6 @@ def build_app(assistant: Assistant) -> gradio.Blocks:
     """The chat UI for one Assistant (nothing is served until `launch`)."""
     import gradio as gr
 
-    upload_root = Path(tempfile.mkdtemp(prefix="qa-uploads-"))
-    atexit.register(shutil.rmtree, upload_root, True)
     default_k = assistant.settings.retrieval.top_k
 
     def respond(question: str, chat: list, turns: list, sources: dict, as_of: str, date_from: str, date_to: str,
@@ -279,18 +283,21 @@ def build_app(assistant: Assistant) -> gradio.Blocks:
         if not files:
             return "<p class='qa-error'>Choose one or more files first.</p>", gr.skip()
         progress(0, desc="checking files")
-        folder = Path(tempfile.mkdtemp(dir=upload_root))
-        lines, problems = [], []
+        lines, problems, saved = [], [], []
         try:
-            saved, problems = stage_uploads(files, folder)
+            upload_root = upload_folder(assistant)
+            # Staged under one stable folder, by content: the same file uploaded again (even after a restart) is
+            # the same path, so the same article id, and an unchanged article rather than a duplicate.
+            saved, problems = stage_uploads(files, upload_root)
             if saved:
-                report = assistant.index([folder], progress=True)  # tqdm bar → the browser's progress bar
+                report = assistant.index(saved, progress=True)  # tqdm bar → the browser's progress bar
                 lines.append(html.escape(report.summary()))
-                problems += [f"{_shown_origin(s.origin, folder)}: {s.reason}" for s in report.skipped]
+                problems += [f"{_shown_origin(s.origin, upload_root)}: {s.reason}" for s in report.skipped + report.cut]
         except Exception as exc:  # noqa: BLE001 - one line
             problems.append(error_line(exc))
         finally:
-            shutil.rmtree(folder, ignore_errors=True)  # the text now lives in the index
+            for path in saved:  # the text now lives in the index; the path stays the article's origin
+                shutil.rmtree(path.parent, ignore_errors=True)
         lines += [f"<span class='qa-error'>{html.escape(p)}</span>" for p in problems]
         return "<br>".join(lines), render_stats(assistant)
 

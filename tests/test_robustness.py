@@ -371,3 +371,33 @@ def test_qa_check_reports_keyword_rows_and_a_sound_index(tmp_path, hash_settings
     db.close()
     code, out, _ = _cli(monkeypatch, capsys, "check", "--index", str(index))
     assert code == 1 and "FAIL  keyword rows" in out and "1 chunks without a row" in out and "fix:" in out
+
+
+# -- 8. the same file uploaded twice in the UI is one article ------------------------------------
+
+def test_the_same_upload_twice_and_after_a_restart_adds_one_article(fake_assistant, tmp_path):
+    import pytest
+
+    pytest.importorskip("gradio_client")
+    from gradio_client import Client, handle_file
+
+    from qa.app import build_app, launch_options
+    from tests.app_harness import free_port
+
+    assistant = fake_assistant(["Lakeview opened a ferry terminal in May [1]."])
+    upload = tmp_path / "ferry.txt"
+    upload.write_text("Lakeview news\n\nLakeview opened a ferry terminal in May, the mayor said.")
+    results = []
+    for _restart in range(2):  # a second app over the same index: as after `qa ui` is started again
+        app = build_app(assistant)
+        port = free_port()
+        app.launch(prevent_thread_lock=True, quiet=True, **launch_options(port=port))
+        try:
+            client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+            for _ in range(2):
+                results.append(client.predict([handle_file(str(upload))], api_name="/add_files")[0])
+        finally:
+            app.close()
+    assert "1 added" in results[0] and all("0 added" in r and "1 unchanged" in r for r in results[1:]), results
+    assert assistant.stats().articles == 2  # the sample article and the upload, once
+    assert not any(p.is_file() for p in (Path(assistant.settings.index_dir) / ".uploads").rglob("*"))
