@@ -46,7 +46,9 @@ def measure(index: str, questions: list[dict]) -> dict:
 
     manifest = json.loads((Path(index) / "manifest.json").read_text())
     backend = manifest["embedding"]["backend"]
-    a = Assistant.open(index, **{"embedding.backend": backend})
+    # the search backend its manifest names too (FAISS when it names none)
+    a = Assistant.open(index, **{"embedding.backend": backend,
+                                 "index.backend": manifest.get("index", {}).get("backend", "faiss")})
     try:
         s = a.settings.retrieval
         depth = max(KS) * s.max_per_article * 2

@@ -48,6 +48,7 @@ def answer_metrics(gold: GoldQuestion, answer: Answer) -> dict[str, Any]:
             m["em"] = m["f1"] = m["contains_gold"] = m["cited_gold"] = m["passages_gold"] = m["failure"] = None
     else:
         m["seed_correct"] = float(seed_correct(gold, answer))
+        m["seed_short"] = float(seed_correct(gold, answer, short=True))
         if gold.answerable and gold.support:
             m["cited_support"] = float(any(s in c.passage_text for c in answer.citations for s in gold.support))
     m.update(citation_metrics(answer))
@@ -74,13 +75,14 @@ def failure_kind(m: dict[str, Any]) -> str | None:
     return "short_wrong" if m["contains_gold"] else "not_in_answer"
 
 
-def seed_correct(gold: GoldQuestion, answer: Answer) -> bool:
-    """Seed rule: an unanswerable question must be abstained on; otherwise the answer contains an answers_any string."""
+def seed_correct(gold: GoldQuestion, answer: Answer, short: bool = False) -> bool:
+    """Seed rule: an unanswerable question must be abstained on; otherwise the answer (with ``short``: Answer.short,
+    the phrase itself) contains an answers_any string."""
     if not gold.answerable:
         return bool(answer.abstained)
     if answer.abstained:
         return False
-    low = plain_text(answer.text).lower()
+    low = (answer.short if short else plain_text(answer.text)).lower()
     return any(a.lower() in low for a in gold.answers_any)
 
 
@@ -171,6 +173,7 @@ METRICS: dict[str, tuple[str, Any]] = {
     "cited_gold": ("mean", "cited_gold"),
     "passages_gold": ("mean", "passages_gold"),
     "seed_correct": ("mean", "seed_correct"),
+    "seed_short_correct": ("mean", "seed_short"),
     "cited_support": ("mean", "cited_support"),
     "mc_accuracy": ("mean", "mc_correct"),
     "mc_none": ("mean", "mc_none"),

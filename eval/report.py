@@ -16,6 +16,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "cited_gold": ("Cited sentence contains gold", "some cited sentence contains the normalized gold text"),
     "passages_gold": ("Retrieved passages contain gold", "some retrieved passage (title + text) contains the normalized gold text"),
     "seed_correct": ("Seed correctness", "answer contains an answers_any string; unanswerable: abstained"),
+    "seed_short_correct": ("Seed short-answer correctness", "Answer.short contains an answers_any string; unanswerable: abstained"),
     "cited_support": ("Seed cited support", "a cited passage contains a `support` string verbatim"),
     "mc_accuracy": ("Multiple-choice accuracy", "Answer.choice equals gold_choice (no pick = wrong)"),
     "mc_none": ("Multiple choice: no pick", "share of choice questions where no choice was picked"),

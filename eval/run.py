@@ -198,7 +198,7 @@ def evaluate_question(assistant: Any, q: GoldQuestion, choices: bool) -> dict[st
         if q.format == "rtqa" and q.answers and not M.skipped_for_generation(q.question):
             metrics.update(em=0.0, f1=0.0, contains_gold=0.0, cited_gold=0.0, passages_gold=None)
         if q.format == "seed":
-            metrics["seed_correct"] = 0.0
+            metrics["seed_correct"] = metrics["seed_short"] = 0.0
         if choices and q.choices and q.gold_choice is not None:
             metrics.update(mc_correct=0.0, mc_none=1.0)
     rec["metrics"] = metrics
@@ -329,7 +329,7 @@ def headline(summary: dict[str, Any]) -> str:
     """One line of the main figures."""
     o = summary["overall"]
     parts = [f"{summary['n']} questions"]
-    for key, label in (("em", "EM"), ("f1", "F1"), ("contains_gold", "contains-gold"), ("seed_correct", "correct"),
+    for key, label in (("em", "EM"), ("f1", "F1"), ("contains_gold", "contains-gold"), ("seed_correct", "correct"), ("seed_short_correct", "short correct"),
                        ("mc_accuracy", "MC acc"), ("hit@5", "hit@5"), ("citation_precision", "cit. precision"),
                        ("citation_recall", "cit. recall"), ("abstention_accuracy", "abstention acc"),
                        ("false_abstention", "false abstention")):

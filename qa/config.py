@@ -61,6 +61,16 @@ class IngestSettings:
 
 
 @dataclass
+class IndexSettings:
+    backend: str = _doc("Search backend: 'faiss' (a FAISS file + SQLite FTS5 in the index folder) or 'milvus' (dense vectors and BM25 full-text search in one Milvus collection; SQLite stays the source of truth, see qa/index/milvus.py). Part of the index fingerprint. Env: QA_INDEX_BACKEND.", "faiss")
+    milvus_uri: str = _doc("backend 'milvus': '' = Milvus Lite in milvus.db inside the index folder; a path ending in .db = Milvus Lite there; http://host:19530 = a Milvus server or cluster (token from the MILVUS_TOKEN environment variable). Env: QA_MILVUS_URI.", "")
+    milvus_collection: str = _doc("backend 'milvus': the collection name (one per index folder on a shared server).", "newsqa_chunks")
+    milvus_index_type: str = _doc("backend 'milvus': dense index, 'HNSW' (M 32, efConstruction 80, ef 128/256 as the FAISS path) or 'FLAT' (exact). Changing it rebuilds the collection from SQLite.", "HNSW")
+    shards: int = _doc("backend 'milvus': shards_num of a new collection (a server spreads inserts over that many shards; Milvus Lite has one).", 1)
+    replicas: int = _doc("backend 'milvus': replica_number when the collection is loaded (a cluster serves each query from one of that many in-memory copies; needs that many query nodes).", 1)
+
+
+@dataclass
 class RetrievalSettings:
     top_k: int = _doc("Passages handed to the answer stage.", 8)
     candidates: int = _doc("Candidates fetched from each retriever before fusion.", 60)
@@ -104,6 +114,7 @@ class Settings:
     embedding: EmbeddingSettings = _doc("Embedding model.", factory=EmbeddingSettings)
     chunking: ChunkSettings = _doc("Chunking.", factory=ChunkSettings)
     ingest: IngestSettings = _doc("Ingest limits and batching.", factory=IngestSettings)
+    index: IndexSettings = _doc("The search backend of the index: FAISS + FTS5, or Milvus.", factory=IndexSettings)
     retrieval: RetrievalSettings = _doc("Hybrid retrieval.", factory=RetrievalSettings)
     answer: AnswerSettings = _doc("Evidence, verification and abstention.", factory=AnswerSettings)
     llm: LLMSettings = _doc("The llama.cpp generator.", factory=LLMSettings)
@@ -145,7 +156,9 @@ class Settings:
 
 
 KNOWN_MODELS = ("smollm2-135m", "qwen2.5-coder-1.5b")  # names qa/generate/models.py resolves
-ENV_VARS = {"QA_MODEL": "llm.model", "QA_INDEX": "index_dir", "QA_EMBED_BACKEND": "embedding.backend"}
+INDEX_BACKENDS = ("faiss", "milvus")  # qa/index/backend.py
+ENV_VARS = {"QA_MODEL": "llm.model", "QA_INDEX": "index_dir", "QA_EMBED_BACKEND": "embedding.backend",
+            "QA_INDEX_BACKEND": "index.backend", "QA_MILVUS_URI": "index.milvus_uri"}
 
 
 def describe() -> list[tuple[str, Any, str]]:
@@ -252,6 +265,14 @@ def _validate(s: Settings) -> None:
         (s.llm.chat_format in {"", "plain"}, "llm.chat_format must be '' or 'plain'", s.llm.chat_format),
         (s.ingest.max_file_mb > 0, "ingest.max_file_mb must be > 0", s.ingest.max_file_mb),
         (s.ingest.batch_articles > 0, "ingest.batch_articles must be > 0", s.ingest.batch_articles),
+        (s.index.backend in INDEX_BACKENDS, f"index.backend must be one of {', '.join(INDEX_BACKENDS)}", s.index.backend),
+        (s.index.milvus_uri == "" or s.index.milvus_uri.startswith(("http://", "https://")) or s.index.milvus_uri.endswith(".db"),
+         "index.milvus_uri must be '' (Milvus Lite in the index folder), a path ending in .db (Milvus Lite) or http://host:19530", s.index.milvus_uri),
+        (s.index.milvus_collection.replace("_", "").isalnum() and not s.index.milvus_collection[:1].isdigit(),
+         "index.milvus_collection must be letters, digits and underscores, not starting with a digit", s.index.milvus_collection),
+        (s.index.milvus_index_type in {"HNSW", "FLAT"}, "index.milvus_index_type must be HNSW or FLAT", s.index.milvus_index_type),
+        (s.index.shards > 0, "index.shards must be > 0", s.index.shards),
+        (s.index.replicas > 0, "index.replicas must be > 0", s.index.replicas),
     ]
     for ok, message, value in checks:
         if not ok:

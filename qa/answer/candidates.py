@@ -79,13 +79,18 @@ def in_question(text: str, q: QuestionInfo) -> float:
     return sum(x in q.vocab or stem(x) in q.vocab for x in w) / len(w)
 
 
+# What/why/how questions are answered by a phrase of the sentence that answers them, never by a headline (or a title
+# made from a file name): their candidates come from the evidence sentences only.
+TITLELESS = frozenset({"thing", "yesno"})
+
+
 def gather(q: QuestionInfo, pool: Pool, top: int = 25) -> list[Phrase]:
     """Distinct candidate phrases from the best ``top`` sentences and the passages' titles."""
     sents = list(pool.sentences[:top])
     passages = pool.passages
     titles: list[tuple[Sentence, int]] = []
     seen_titles: set[str] = set()
-    for i, p in enumerate(passages):
+    for i, p in enumerate(passages if q.type not in TITLELESS else ()):
         if p.title and p.title not in seen_titles and not p.title.startswith("Quiz evidence"):
             seen_titles.add(p.title)
             best = min((r for r, c in enumerate(sents) if c.passage_index == i), default=len(sents))

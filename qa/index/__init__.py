@@ -5,8 +5,10 @@
   db.py        every SQL statement: articles, chunks + vectors, FTS5 keyword rows, quotes, MinHash, meta
   vectors.py   the `VectorIndex` protocol and its FAISS implementation
   keyword.py   the shape of BM25 queries
+  backend.py   `SearchBackend` (dense + keyword search within a `DateWindow`), the FAISS + FTS5 one
+  milvus.py    the Milvus one (`index.backend = "milvus"`): dense + BM25 in one collection, rebuilt from SQLite
 
-Only this package touches sqlite3 or faiss. Crash safety: every ingest batch is one SQLite transaction that
+Only this package touches sqlite3, faiss or pymilvus. Crash safety: every ingest batch is one SQLite transaction that
 also bumps `generation`. The vector index is saved (atomically, by rename) when an ingest ends; if it is missing
 or older than the database, e.g. after a kill -9 mid-ingest, it is rebuilt from the vectors stored in SQLite.
 """
@@ -27,9 +29,10 @@ from ..config import Settings
 from ..errors import StoreError
 from ..types import Article, Chunk, Passage
 from . import manifest
+from .backend import DateWindow, FaissFts5, SearchBackend
 from .check import vectors_mismatch
 from .db import Database
-from .keyword import fts_query, idf_from_counts, phrase
+from .keyword import idf_from_counts, phrase
 from .schema import DB, FAISS_FILE, FAISS_META, FILES, MANIFEST
 from .vectors import FaissIndex, VectorIndex
 
@@ -88,8 +91,16 @@ class Index:
         self._vectors_generation = -1
         self._windows: dict[tuple, np.ndarray] = {}
         self._doc_freq: dict[tuple[int, str], int] = {}
+        self._milvus = None  # the Milvus collection when index.backend is 'milvus' (then no FAISS file is kept)
+        if settings.index.backend == "milvus":
+            from .milvus import MilvusSearch
+
+            self._milvus = MilvusSearch(self.path, settings.index, self.dim, self.db)
+        self.backend: SearchBackend = self._milvus or FaissFts5(self)
 
     def close(self) -> None:
+        if self._milvus is not None:
+            self._milvus.close()
         self.db.close()
 
     def generation(self) -> int:
@@ -104,10 +115,12 @@ class Index:
         from ..news import store_enrichment
 
         with self.lock:
-            vectors = self._vectors_ready()
+            vectors = self._vectors_ready() if self._milvus is None else None
             added_ids: list[int] = []
             added_vecs: list[np.ndarray] = []
+            added_rows: list[tuple] = []  # what the Milvus collection stores of each new chunk
             removed: list[int] = []
+            before = self.generation()
             with self.db.transaction():
                 _, removed = self.db.delete_articles([a.id for a, *_ in items])
                 for article, chash, chunks, vecs, hashes, _ in items:
@@ -117,12 +130,15 @@ class Index:
                     for chunk, vec, th in zip(chunks, vecs, hashes):
                         added_ids.append(self.db.insert_chunk(article, chunk, vec, th))
                         added_vecs.append(vec)
+                        added_rows.append((added_ids[-1], article.id, article.published, article.title, chunk.text, vec))
                 for article, *_, enrichment in items:
                     if enrichment is not None:
                         store_enrichment(self.db, article, enrichment, self.settings.ingest.dedup_threshold)
                 for article_id, enrichment in enrich_only:
                     store_enrichment(self.db, self.db.article(article_id), enrichment, self.settings.ingest.dedup_threshold)
-            if vectors.remove(removed):
+            if self._milvus is not None:
+                self._milvus.replace(removed, added_rows, before, self.generation())
+            elif vectors.remove(removed):
                 if added_ids:
                     vectors.add(np.asarray(added_ids, dtype=np.int64), np.vstack(added_vecs))
                 self._vectors_generation = self.generation()
@@ -132,10 +148,14 @@ class Index:
 
     def remove(self, article_ids: Iterable[str]) -> int:
         """Remove articles (chunks, keyword rows, quotes, signatures); returns how many existed."""
+        ids = list(article_ids)
         with self.lock:
+            before = self.generation()
             with self.db.transaction():
-                n, removed = self.db.delete_articles(list(article_ids))
-            if self._vectors is not None and self._vectors.remove(removed):
+                n, removed = self.db.delete_articles(ids)
+            if self._milvus is not None:
+                self._milvus.replace(removed, [], before, self.generation())
+            elif self._vectors is not None and self._vectors.remove(removed):
                 self._vectors_generation = self.generation()
             else:
                 self._vectors = None
@@ -145,6 +165,11 @@ class Index:
     def save(self) -> None:
         """Write the vector index (atomically) and the manifest's counts, so the next open needs no rebuild."""
         with self.lock:
+            if self._milvus is not None:
+                self._milvus.save(self.generation())
+                manifest.write(self.path, self.expected, self.counts())
+                self._upgrade = False
+                return
             vectors = self._vectors_ready()
             gen = self.generation()
             vectors.save(self.path / FAISS_FILE)
@@ -236,16 +261,13 @@ class Index:
     def newest_date(self) -> str | None:
         return self.db.newest_date()
 
-    def dense_search(self, query_vec: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
-        """(chunk id, cosine) of the k nearest chunks; ``allowed`` restricts to those chunk ids."""
-        with self.lock:
-            vectors = self._vectors_ready()
-            return vectors.search(query_vec, k, allowed)
+    def dense_search(self, query_vec: np.ndarray, k: int, window: DateWindow | None = None) -> list[tuple[int, float]]:
+        """(chunk id, cosine) of the k nearest chunks; ``window`` keeps articles published in it (and undated ones)."""
+        return self.backend.dense(query_vec, k, window)
 
-    def bm25_search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
-        """(chunk id, BM25 score; higher is better) for an OR-query of the query's words."""
-        expr = fts_query(query)
-        return self.db.bm25(expr, k, allowed) if expr else []
+    def bm25_search(self, query: str, k: int, window: DateWindow | None = None) -> list[tuple[int, float]]:
+        """(chunk id, BM25 score; higher is better) for an OR-query of the query's words, within ``window``."""
+        return self.backend.keyword(query, k, window)
 
     def idf(self, terms: Sequence[str]) -> dict[str, float]:
         """IDF of stemmed terms over the chunks (document frequencies from the keyword index, cached)."""
@@ -286,8 +308,11 @@ class Index:
 
     def stats(self) -> Stats:
         s = self.db.summary()
-        size = sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
+        files = self.path.rglob("*") if self._milvus is not None else self.path.iterdir()  # + a Milvus Lite folder
+        size = sum(f.stat().st_size for f in files if f.is_file())
         kind = _saved_kind(self.path / FAISS_META)
+        if self._milvus is not None:
+            kind = self._milvus.kind
         emb = self.expected["embedding"]
         return Stats(s["articles"], s["chunks"], s["sources"], s["date_from"], s["date_to"], s["undated"], s["quotes"],
                      s["stories"], size, f"{emb['model']} ({emb['backend']})", emb["dim"], self.expected["chunking"],
@@ -341,5 +366,10 @@ def _wipe(path: Path) -> None:
         f = path / name
         if f.exists():
             f.unlink()
+    from .milvus import LITE_DIR, META  # a Milvus server's collection is rebuilt on first use: its milvus.json is gone
+
+    (path / META).unlink(missing_ok=True)
+    if (path / LITE_DIR).is_dir():
+        shutil.rmtree(path / LITE_DIR)
     if path.exists() and not any(path.iterdir()):
         shutil.rmtree(path)

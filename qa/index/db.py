@@ -214,6 +214,19 @@ class Database:
             yield ids, np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
             last = int(ids[-1])
 
+    def iter_search_rows(self, batch: int = 5_000) -> Iterator[list[tuple]]:
+        """(chunk id, article id, published, title, chunk text, vector) of every chunk, in id order, in batches:
+        what a search backend that keeps its own copy (Milvus) is rebuilt from."""
+        last = 0
+        while True:
+            rows = self._all(
+                'SELECT c.id, c.article_id, a.published, a.title, substr(a.text, c.start + 1, c."end" - c.start), c.vector'
+                " FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.id > ? ORDER BY c.id LIMIT ?", (last, batch))
+            if not rows:
+                return
+            yield [(r[0], r[1], r[2], r[3], r[4], np.frombuffer(r[5], dtype=np.float32)) for r in rows]
+            last = int(rows[-1][0])
+
     def chunk_ids_between(self, date_from: str | None, date_to: str | None, keep_undated: bool = True) -> np.ndarray:
         """Chunk ids of articles published within [date_from, date_to] (undated articles kept by default)."""
         cond, args = [], []

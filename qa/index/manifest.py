@@ -28,6 +28,8 @@ def fingerprint(settings: Settings, embedder: Any) -> dict[str, Any]:
                       "max_tokens": settings.embedding.max_tokens},
         "chunking": {"max_tokens": c.max_tokens, "overlap_tokens": c.overlap_tokens, "min_tokens": c.min_tokens,
                      "tokenizer": embedder.name, "version": CHUNKER_VERSION},
+        # which search backend keeps the vectors: an index is never opened with the other one
+        "index": {"backend": settings.index.backend},
     }
 
 
@@ -49,14 +51,25 @@ def check(folder: Path, found: dict[str, Any], expected: dict[str, Any]) -> bool
     """Raise unless the found fingerprint matches; True when it only lacks what newer versions record.
 
     Indexes written before the weights digest was recorded name the model only; they are accepted when the
-    name and everything else match, and get the digest at the next save.
+    name and everything else match, and get the digest at the next save. Those written before the search
+    backend was recorded are FAISS indexes.
     """
     upgrade = False
-    for key in ("schema_version", "embedding", "chunking"):
+    for key in ("schema_version", "embedding", "chunking", "index"):
         have, want = found.get(key), expected[key]
         if key == "embedding" and isinstance(have, dict) and "digest" not in have:
             have = dict(have, digest=want["digest"])
             upgrade = True
+        if key == "index" and have is None:  # written before the Milvus backend: FAISS
+            have = {"backend": "faiss"}
+            upgrade = True
+        if key == "index" and have != want:
+            built = json.dumps(have.get("backend") if isinstance(have, dict) else have)
+            raise IndexMismatchError(
+                f"index {folder} was built with index.backend {built}, but the settings ask for "
+                f"{json.dumps(want['backend'])}: set index.backend (or QA_INDEX_BACKEND) to {built}, "
+                f"use another --index folder, or `qa index PATH --rebuild` to rebuild it"
+            )
         if have != want:
             raise IndexMismatchError(
                 f"index {folder} was built with {key} {json.dumps(found.get(key))}, but the settings ask for "

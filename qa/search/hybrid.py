@@ -1,4 +1,7 @@
-"""Hybrid retrieval: FAISS dense + FTS5 BM25, fused by reciprocal rank, with date filters, recency and diversity.
+"""Hybrid retrieval: dense + BM25, fused by reciprocal rank, with date filters, recency and diversity.
+
+The index's search backend (FAISS + FTS5, or Milvus: qa/index/backend.py) gives the two ranked lists, both
+restricted to the request's date window; which backend it is does not matter here.
 
 Score of a chunk = sum over ranked lists of 1 / (rrf_k + rank)   (rank starts at 1)
                  + recency bonus: w / (rrf_k + 1) when its article is at most recency_days older than as_of
@@ -10,11 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
-
 from ..config import RetrievalSettings
 from ..embed import Embedder
 from ..index import Index
+from ..index.backend import DateWindow
 from ..text.dates import is_recent, resolve_time, upper_bound
 from ..text.similarity import jaccard
 from ..text.tokens import content_words
@@ -30,12 +32,12 @@ class Retriever:
         self.embedder = embedder
         self.settings = settings
 
-    def dense(self, text: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+    def dense(self, text: str, k: int, window: DateWindow | None = None) -> list[tuple[int, float]]:
         vec = self.embedder.embed([text])[0]
-        return self.store.dense_search(vec, k, allowed)
+        return self.store.dense_search(vec, k, window)
 
-    def keyword(self, text: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
-        return self.store.bm25_search(text, k, allowed)
+    def keyword(self, text: str, k: int, window: DateWindow | None = None) -> list[tuple[int, float]]:
+        return self.store.bm25_search(text, k, window)
 
     def passages(self, text: str, k: int, kind: str) -> list[Passage]:
         """The passages one retriever alone finds ('dense' or 'bm25'), with its score and rank set."""
@@ -50,20 +52,22 @@ class Retriever:
             out.append(p)
         return out
 
-    def allowed_ids(self, req: SearchRequest) -> np.ndarray | None:
+    def window(self, req: SearchRequest) -> DateWindow | None:
+        """The request's date window (date_from .. the earlier of as_of and date_to); None when it has none."""
         hi = upper_bound(req.as_of, req.date_to)
         if hi is None and req.date_from is None:
             return None
-        return self.store.chunk_ids_between(req.date_from.isoformat() if req.date_from else None,
-                                            hi.isoformat() if hi else None)
+        return DateWindow(req.date_from.isoformat() if req.date_from else None, hi.isoformat() if hi else None)
+
+    allowed_ids = window  # the earlier name, still used by callers that pass it on to dense() / keyword()
 
     def search(self, req: SearchRequest) -> list[Passage]:
         """The top_k fused, filtered, diversified passages for a request."""
         s = self.settings
         top_k = req.top_k or s.top_k
-        allowed = self.allowed_ids(req)
-        dense = self.dense(req.text, s.candidates, allowed)
-        keyword = self.keyword(req.keyword_text or req.text, s.candidates, allowed)
+        window = self.window(req)
+        dense = self.dense(req.text, s.candidates, window)
+        keyword = self.keyword(req.keyword_text or req.text, s.candidates, window)
         lists = [dense, keyword, *req.extra]
         scores: dict[int, float] = {}
         for ranked in lists:
