@@ -20,7 +20,6 @@ from .answer.evidence import Pool, select_evidence
 from .answer.short import short_answer
 from .config import Settings
 from .embed import Embedder, make_embedder
-from .errors import ConfigError
 from .generate import Generator, make_generator
 from .generate.phrase import Phrasing
 from .generate.prompts import Prompts
@@ -28,6 +27,7 @@ from .index import Index, Stats
 from .ingest import IngestReport, ingest
 from .news import speakers as news
 from .search import Retriever, make_request
+from .search.request import clean_question
 from .search.condense import condense
 from .types import Answer, Passage, StreamEvent
 
@@ -136,9 +136,7 @@ class Assistant:
                date_from: DateLike = None, date_to: DateLike = None, choices: Sequence[str] | None = None,
                top_k: int | None = None) -> Iterator[StreamEvent]:
         """Like `ask`, yielding status lines and the model's raw tokens before the verified answer."""
-        question = (question or "").strip()
-        if not question:
-            raise ConfigError("the question is empty: type a question")
+        question = clean_question(question)  # escape sequences and control characters out; empty or too long: error
         s, t0 = self.settings, time.perf_counter()
         use_llm = s.llm.enabled
         query, how = condense(question, history, self.generator if (use_llm and history) else None, self.prompts)

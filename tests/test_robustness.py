@@ -401,3 +401,49 @@ def test_the_same_upload_twice_and_after_a_restart_adds_one_article(fake_assista
     assert "1 added" in results[0] and all("0 added" in r and "1 unchanged" in r for r in results[1:]), results
     assert assistant.stats().articles == 2  # the sample article and the upload, once
     assert not any(p.is_file() for p in (Path(assistant.settings.index_dir) / ".uploads").rglob("*"))
+
+
+# -- 9. the question path: escape sequences, control characters, a 20,000-character question ---------
+
+def test_escape_sequences_and_control_characters_leave_the_question_as_meant():
+    from qa.search.request import clean_question
+
+    assert clean_question("What did \x1b[1mRen\x1b[0m say about chips?") == "What did Ren say about chips?"
+    assert clean_question("What did Ren say about chips?\x1b[2K\x1b[1G") == "What did Ren say about chips?"
+    assert clean_question("\x1b]0;title\x07Where is\u200b Taiyuan?\r\n") == "Where is Taiyuan?"
+    assert clean_question("Who\tsold\x00 Honor?\u202e") == "Who sold Honor?"
+
+
+def test_an_escape_sequence_in_a_question_does_not_change_the_answer(fake_assistant):
+    a = fake_assistant(["Ren said Huawei will not invest in chip technology [1]."] * 2)
+    plain = a.ask("What did Ren say about chips?")
+    coloured = a.ask("What did \x1b[1mRen\x1b[0m say about chips?\x1b[0m")
+    assert not plain.abstained and not coloured.abstained
+    assert coloured.text == plain.text and coloured.question == plain.question
+
+
+def test_a_20000_character_question_is_too_long_not_an_n_ctx_setting(fake_assistant):
+    import pytest
+
+    from qa.errors import ConfigError
+
+    a = fake_assistant()
+    with pytest.raises(ConfigError, match="question is too long") as err:
+        a.ask("What did Ren say about chips and " * 600)
+    assert "n_ctx" not in str(err.value)
+
+
+def test_a_question_that_fills_the_model_context_says_shorten_the_question():
+    import pytest
+
+    from qa.errors import ConfigError
+    from qa.generate.phrase import answer_messages
+    from qa.generate.prompts import Prompts
+    from qa.testing import ScriptedGenerator
+    from qa.types import Evidence
+
+    gen = ScriptedGenerator(n_ctx=400)
+    evidence = [Evidence(1, "Huawei sold its Honor brand in November.", "a", 0, 40, 0, 1.0)]
+    with pytest.raises(ConfigError, match="question is too long") as err:
+        answer_messages(Prompts(None), gen, "why " * 400, evidence, sentinel="NONE", max_answer_tokens=96)
+    assert "n_ctx" not in str(err.value)

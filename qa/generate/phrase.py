@@ -58,5 +58,9 @@ def answer_messages(prompts: Prompts, generator: Generator, question: str, evide
             break
         used = used[:-1]
     if n > budget:
+        asked = generator.count_tokens(question)
+        if asked * 2 > budget:  # the question itself is what does not fit: no setting should be raised for it
+            raise ConfigError(f"the question is too long for the model ({asked} tokens of the {budget} its prompt can "
+                              f"hold): shorten the question")
         raise ConfigError(f"the prompt needs {n} tokens but llm.n_ctx leaves {budget}: raise llm.n_ctx")
     return messages, used, {"prompt": n, "evidence_used": len(used), "evidence_dropped": len(evidence) - len(used)}

@@ -6,6 +6,8 @@ as_of is read as of the newest article in the index, so the recency preference h
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -13,6 +15,26 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..text.dates import parse_iso, resolve_time
+
+
+MAX_QUESTION_CHARS = 2000  # what the UI's question box takes; a longer 'question' is an article pasted in
+# terminal escape sequences: CSI (colours, cursor moves), OSC (titles, links), and two-character ones
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]")
+
+
+def clean_question(text: str | None) -> str:
+    """A question as typed, without what a terminal or a paste adds: ANSI escape sequences, control and
+    invisible format characters (zero-width, bidi overrides), runs of spaces. Empty or over-long is an error."""
+    text = _ANSI.sub("", text or "")
+    text = "".join(" " if unicodedata.category(ch) == "Cc" else "" if unicodedata.category(ch) == "Cf" else ch
+                   for ch in text)
+    text = " ".join(text.split())
+    if not text:
+        raise ConfigError("the question is empty: type a question")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise ConfigError(f"the question is too long ({len(text):,} characters): ask it in at most "
+                          f"{MAX_QUESTION_CHARS:,} (to ask about a text, index it with `qa index` first)")
+    return text
 
 
 @dataclass
