@@ -1,6 +1,7 @@
 """Generators: one small protocol and a name → implementation choice. Prompts are files (prompts.py).
 
   llama.py       a GGUF model in process through llama-cpp-python (loaded once per process)
+  openai.py      any OpenAI-compatible server over HTTP (llama.cpp's server, vLLM, Ollama), streamed
   models.py      which GGUF file a model name means (the packaged SmolLM2-135M, the assembled Qwen2.5-Coder-1.5B)
   likelihood.py  how likely the model finds a few short continuations of one prompt
   qa.testing     ScriptedGenerator, the deterministic fake
@@ -28,8 +29,13 @@ class Generator(Protocol):
     def count_tokens(self, text: str) -> int: ...
 
 
-def make_generator(settings: LLMSettings) -> Generator:
-    """The llama.cpp generator for the configured (or default) GGUF file."""
-    from .llama import LlamaCppGenerator
+# llm.backend → "module:class" (imported on first use: llama_cpp is heavy, and each backend needs only its own)
+BACKENDS = {"llama": "qa.generate.llama:LlamaCppGenerator", "openai": "qa.generate.openai:OpenAIGenerator"}
 
-    return LlamaCppGenerator(settings)
+
+def make_generator(settings: LLMSettings) -> Generator:
+    """The generator ``llm.backend`` names: the in-process GGUF model, or an OpenAI-compatible server."""
+    import importlib
+
+    module, _, klass = BACKENDS[settings.backend].partition(":")  # the settings validated the name
+    return getattr(importlib.import_module(module), klass)(settings)
