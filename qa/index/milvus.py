@@ -275,16 +275,20 @@ class MilvusSearch:
                                      input_field_names=["keywords"], output_field_names=["sparse"]))
         params = c.prepare_index_params()
         kind = self.settings.milvus_index_type
-        # HNSW as the FAISS path builds it (M 32, efConstruction 80); FLAT is exact
+        # HNSW as the FAISS path builds it (M 32, efConstruction 80); FLAT is exact. BM25 with FTS5's k1 1.2, b 0.75.
         params.add_index(field_name="dense", index_type=kind, metric_type="IP",
-                         params={"M": 32, "efConstruction": 80} if kind == "HNSW" else {})
-        # FTS5's BM25 constants (k1 1.2, b 0.75)
+                         params=self._build_params({"M": 32, "efConstruction": 80} if kind == "HNSW" else {}))
         params.add_index(field_name="sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
-                         params={"bm25_k1": 1.2, "bm25_b": 0.75})
+                         params=self._build_params({"bm25_k1": 1.2, "bm25_b": 0.75}))
         params.add_index(field_name="day", index_type="INVERTED")
         self._call("create_collection", c.create_collection, self.collection, schema=schema, index_params=params,
                    shards_num=self.settings.shards, consistency_level="Strong")
         self._load()
+
+    def _build_params(self, params: dict[str, Any]) -> dict[str, Any]:
+        # pymilvus 3 sends index parameters as flat key-value pairs, which a server reads; Milvus Lite 3.2.2 reads
+        # them only from one JSON 'params' pair (else it builds HNSW with M 16, efConstruction 200, and BM25 k1 1.5)
+        return {"params": json.dumps(params)} if self.lite and params else params
 
     def _load(self) -> None:
         # a server serves a collection only once loaded; replicas spread its segments over query nodes
