@@ -291,9 +291,12 @@ class MilvusSearch:
         return {"params": json.dumps(params)} if self.lite and params else params
 
     def _load(self) -> None:
-        # a server serves a collection only once loaded; replicas spread its segments over query nodes
-        self._call("load_collection", self.client().load_collection, self.collection,
-                   replica_number=self.settings.replicas)
+        # a server serves a collection only once loaded, with index.replicas in-memory copies over its query nodes;
+        # a loaded one is left as it is (a server refuses another replica number for it: release it first)
+        c = self.client()
+        state = self._call("get_load_state", c.get_load_state, self.collection).get("state")
+        if getattr(state, "name", str(state)) != "Loaded":
+            self._call("load_collection", c.load_collection, self.collection, replica_number=self.settings.replicas)
 
     def _write_meta(self, generation: int) -> None:
         atomic_write(self.folder / META, json.dumps(dict(self._marker(), generation=generation,
