@@ -103,6 +103,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--host", default="127.0.0.1")
     sp.add_argument("--port", type=int, default=7860)
 
+    sp = cmd("serve", _serve, "Serve an OpenAI-compatible API (/v1/chat/completions, /v1/models, /v1/search) over the index.")
+    index_opt(sp)
+    model_opt(sp)
+    sp.add_argument("--host", help="address to bind (default 127.0.0.1: this machine only; serve.host)")
+    sp.add_argument("--port", type=int, help="TCP port (default 8000; serve.port)")
+    sp.add_argument("--token", help="require 'Authorization: Bearer TOKEN' (default: $QA_API_TOKEN; none = open)")
+
     sp = cmd("speakers", _speakers, "List the people quoted most, with their name variants.")
     sp.add_argument("-n", type=int, default=20)
     index_opt(sp)
@@ -286,6 +293,31 @@ def _ui(args: argparse.Namespace) -> int:
 
     assistant = _open(args)
     launch(assistant, host=args.host, port=args.port)
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import os
+
+    from .serve import serve
+
+    assistant = _open(args)
+    s = assistant.settings.serve
+    host, port = args.host or s.host, args.port or s.port
+    token = args.token or os.environ.get("QA_API_TOKEN") or None
+    if host not in ("127.0.0.1", "localhost", "::1") and not token:
+        print(f"warning: serving on {host} without a token: anyone who can reach this machine can use the API "
+              "(set --token or QA_API_TOKEN)", file=sys.stderr)
+    print(f"loading the models for {assistant.settings.index_dir} …", file=sys.stderr, flush=True)
+
+    def ready(url: str) -> None:
+        print(f"serving {url}/v1 (model id {s.model_id!r}{', bearer token required' if token else ''}); Ctrl-C stops",
+              file=sys.stderr, flush=True)
+
+    try:
+        serve(assistant, host, port, token, ready=ready)
+    finally:
+        assistant.close()
     return 0
 
 
