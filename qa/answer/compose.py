@@ -9,16 +9,18 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ..config import AnswerSettings
-from ..text.tokens import capitalized_names, words
+from ..text.tokens import NUMBER, STOPWORDS, capitalized_names, content_words, stem, words
 from ..types import Answer, Evidence, Passage
 from . import cite
 from .evidence import Pool, Sentence, missing_names
 from .short import short_from_text
+from .spans import MEASURE_UNITS, WORDNUM
 
 # Sentence openers that are lowercased after "As of <date>, "; anything else (names, places) keeps its capital.
 _LOWER_OK = frozenset("the a an it its he she his her they their this that these those there in on at after before".split())
@@ -69,7 +71,26 @@ def abstain_reason(query: str, passages: Sequence[Passage], ranked: Sequence[Sen
     absent = missing_names(query, passages, ignore=known)  # known: a speaker's name the quotes index resolved
     if absent and len(absent) * 2 >= len(set(_names(query))):
         return f"no retrieved passage mentions {', '.join(absent)}"
+    counted = counted_noun(query)
+    if counted and not any(stem(counted) in content_words(s.text) and (NUMBER.search(s.text) or WORDNUM.search(s.text))
+                           for s in ranked[:COUNT_SENTENCES]):
+        return f"no evidence sentence gives a number of {counted}"
     return None
+
+
+COUNT_SENTENCES = 25  # the sentences the reader reads
+
+
+_HOW_MANY = re.compile(r"\bhow many ([a-z][a-z\-]+)", re.I)
+
+
+def counted_noun(query: str) -> str | None:
+    """What a 'how many X' question counts (employees, countries), when X is a thing and not a unit of measure."""
+    m = _HOW_MANY.search(query)
+    word = m.group(1).lower() if m else ""
+    if not word or word in MEASURE_UNITS or word in STOPWORDS or word in {"times", "more", "other", "of"}:
+        return None
+    return word
 
 
 def with_evidence(evidence: list[Evidence], s: Sentence) -> tuple[list[Evidence], Evidence]:

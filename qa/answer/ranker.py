@@ -148,6 +148,9 @@ def featurize(q: QuestionInfo, cands: list[Phrase], passages: Sequence[Passage],
             if p is not None and is_recent(p.published, ref, RECENT_DAYS):
                 f["recent"] = 1.0
             f["prank"] = max(f["prank"], 1.0 / (1.0 + s.passage_index))
+            before, after = s.text[max(0, m.span.start - 1): m.span.start], s.text[m.span.end: m.span.end + 1]
+            if before in "\"“‘'" and before and after in "\"”’'" and after:
+                f["quoted"] = 1.0  # 'the city of "Taiyuan"', a show's “title”
         f["rank"] = 1.0 / (1.0 + best_rank) if best_rank < 10_000 else 0.0
         f["sum"] = math.log1p(sum(sent_scores.values()))
         f["articles"] = math.log1p(len(arts))
@@ -158,6 +161,7 @@ def featurize(q: QuestionInfo, cands: list[Phrase], passages: Sequence[Passage],
         f["len"] = min(n, 6) / 6.0
         f["cap"] = 1.0 if c.text[:1].isupper() else 0.0
         f["pair"] = 1.0 if c.label == "PAIR" else 0.0
+        f["country"] = 1.0 if place_kind(c.text) == "country" else 0.0  # 'where ...?' is more often a city or a site
         f["round"] = 1.0 if q.approx and _is_round(c.text) else 0.0
         if sims is not None:
             f["sim_kind"], f["sim_q"] = sims[c.key]
@@ -194,7 +198,7 @@ def _nesting(cands: list[Phrase]) -> None:
 
 FEATURES = ("type", "best", "rank", "near", "head", "unit", "recent", "prank", "sum", "articles", "mentions", "title",
             "qover", "len1", "len", "cap", "type_best", "type_near", "pair", "type_mean", "round", "sim_kind", "sim_q",
-            "inner", "outer", "outer_digit", "spec", "spec_min", "tight")
+            "inner", "outer", "outer_digit", "spec", "spec_min", "tight", "quoted", "country")
 
 
 

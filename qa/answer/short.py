@@ -45,6 +45,8 @@ def short_answer(pool: Pool, weights: dict[str, float] | None = None, reading: A
     q, ranked_cands = candidates(pool, weights=weights, reading=reading)
     if q.type == "yesno":
         verdict, sentence = judge(question, pool.sentences, pool.idf)
+        if not TRUE_FALSE.search(question) and reading is not None and reading.sentence is not None:
+            return ShortAnswer("", reading.sentence, q.type, 1.0)  # the statement the model's answer was read from
         if sentence is None:
             return None
         if not TRUE_FALSE.search(question):  # "Will X ...?": no one-word answer; the sentence stating it leads

@@ -189,6 +189,9 @@ class OnnxEncoder:
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         if threads:
             opts.intra_op_num_threads = threads
+        # idle worker threads sleep instead of spinning: between embedding calls they would otherwise keep a core
+        # busy that llama.cpp needs (the thread plan: README, Performance)
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         opts.log_severity_level = 3
         try:
             self.session = ort.InferenceSession(str(onnx_file), opts, providers=["CPUExecutionProvider"])

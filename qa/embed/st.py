@@ -61,7 +61,7 @@ class SentenceTransformerEmbedder:
             else:  # ONNX Runtime + tokenizers only: torch and sentence-transformers stay unloaded (~0.4 GB, seconds)
                 from .ort import load_onnx
 
-                model = load_onnx(self.path, quantized=backend == "onnx-int8")
+                model = load_onnx(self.path, quantized=backend == "onnx-int8", threads=self.settings.threads)
         except (OSError, ValueError) as exc:
             raise ModelError(f"cannot load embedding model from {self.path}: {exc}") from None
         model.max_seq_length = min(self.settings.max_tokens, model.max_seq_length or self.settings.max_tokens)
