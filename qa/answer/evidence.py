@@ -22,6 +22,7 @@ from ..text.sentences import split_sentences
 from ..text.similarity import jaccard
 from ..text.tokens import capitalized_names, content_words, words
 from ..types import Evidence, Passage
+from .injection import injected
 from .spans import Span
 
 Idf = Callable[[Sequence[str]], dict[str, float]]  # stemmed terms -> inverse document frequency in the index
@@ -62,12 +63,14 @@ def sentences_of(passages: Sequence[Passage]) -> list[Sentence]:
     out: list[Sentence] = []
     seen: set[tuple[str, int]] = set()
     for i, p in enumerate(passages):
-        for a, b in split_sentences(p.text):
+        spans = split_sentences(p.text)
+        hostile = injected(p.text, spans)  # text addressed to the assistant is no evidence (injection.py)
+        for k, (a, b) in enumerate(spans):
             key = (p.article_id, p.start + a)
             if key in seen:  # overlapping chunks repeat sentences
                 continue
             seen.add(key)
-            if is_fragment(p.text[a:b]):
+            if is_fragment(p.text[a:b]) or k in hostile:
                 continue
             out.append(Sentence(p.text[a:b], p.article_id, p.start + a, p.start + b, i))
     return out
