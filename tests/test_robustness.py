@@ -297,7 +297,7 @@ def test_damaged_database_and_manifest_are_one_line_errors(tmp_path, hash_settin
     shutil.copytree(index, good)
     db = good / "index.sqlite"
     damage = {
-        "index.sqlite": [lambda d: (d / "index.sqlite").write_bytes(db.read_bytes()[: int(db.stat().st_size * f)])
+        "index.sqlite": [lambda d, f=f: (d / "index.sqlite").write_bytes(db.read_bytes()[: int(db.stat().st_size * f)])
                          for f in (0.05, 0.3, 0.6, 0.9)] + [lambda d: (d / "index.sqlite").write_bytes(b"garbage" * 999)],
         "manifest.json": [lambda d: (d / "manifest.json").write_bytes(b"\x00{not json"),
                           lambda d: (d / "manifest.json").write_text("[1, 2]")],
