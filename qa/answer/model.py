@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..text.tokens import TOKEN, stem
+from ..text.tokens import STOPWORDS, TOKEN, stem
 from .evidence import Sentence
 
 EVIDENCE = 8  # sentences in the prompt (the best by evidence score)
@@ -101,16 +101,19 @@ def align(said: str, sentences: Sequence[Sentence]) -> tuple[str, Sentence | Non
     if not want:
         return "", None, 0.0, 0, 0
     bag = _bag(want)
+    content = {stem(w) for w in _words(said) if w not in STOPWORDS}  # a span must share one of these
     best = (0.0, 0, 0, None, 0, 0)  # f1, -length, -rank, sentence, start, end
     for rank, s in enumerate(sentences):
         toks = [(m.start(), m.end(), stem(m.group(0).lower())) for m in TOKEN.finditer(s.text)]
         for i in range(len(toks)):
             if toks[i][2] not in bag:
                 continue  # a best span starts and ends on a word the answer has
+            shares = False
             have: dict[str, int] = {}
             for j in range(i, min(len(toks), i + MAX_SPAN)):
                 have[toks[j][2]] = have.get(toks[j][2], 0) + 1
-                if toks[j][2] not in bag:
+                shares = shares or toks[j][2] in content
+                if toks[j][2] not in bag or not shares:
                     continue
                 common = sum(min(c, bag.get(w, 0)) for w, c in have.items())
                 p, r = common / (j - i + 1), common / len(want)
