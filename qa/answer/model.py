@@ -23,7 +23,7 @@ from ..text.tokens import STOPWORDS, TOKEN, stem
 from .evidence import Sentence
 
 EVIDENCE = 8  # sentences in the prompt (the best by evidence score)
-CHOICE_EVIDENCE = 10
+CHOICE_EVIDENCE = 8
 MAX_SPAN = 12  # words of an aligned span at most
 MIN_MATCH = 0.5  # token F1 an aligned span needs
 LETTERS = "ABCDEFGH"
