@@ -159,7 +159,7 @@ class Assistant:
             reading = model.read(reader, self.prompts, query, ranked) if reader and not spoke else None
             short = None if spoke else short_answer(pool, reading=reading)
             kept, dropped, tokens = [], [], {}
-            if use_llm:
+            if use_llm and (s.llm.phrase == "on" or (s.llm.phrase == "auto" and reader is None)):
                 draft = Phrasing(self.generator, self.prompts, s.llm, query, evidence, cite.SENTINEL)
                 for piece in draft:
                     yield StreamEvent("token", piece)

@@ -106,6 +106,7 @@ class LLMSettings:
     seed: int = _doc("Sampling seed.", 0)
     chat_format: str = _doc("'' = the model's own chat template; 'plain' = a few-shot completion prompt (for base models).", "")
     enabled: bool = _doc("Call the LLM to phrase answers (False = extractive answers only).", True)
+    phrase: str = _doc("Let the model phrase the full answer around the short answer: 'auto' = only when it does not also read (answer.model_reader), since phrasing costs a second prompt (README, Performance); 'on'; 'off' = the answer quotes the evidence.", "auto")
     backend: str = _doc("'llama' = the GGUF model in process (llama-cpp-python); 'openai' = any OpenAI-compatible server at llm.base_url (llama.cpp's server, vLLM, Ollama), where llm.model is the server's model name (empty = the first one it lists). Env: QA_LLM_BACKEND.", "llama")
     base_url: str = _doc("backend 'openai': the server's API root, e.g. http://127.0.0.1:8000/v1. Env: QA_LLM_BASE_URL.", "")
     api_key_env: str = _doc("backend 'openai': the NAME of the environment variable holding the API key (the key never goes in a settings file); unset = no key sent.", "OPENAI_API_KEY")
@@ -282,6 +283,7 @@ def _validate(s: Settings) -> None:
         (s.retrieval.max_per_article > 0, "retrieval.max_per_article must be > 0", s.retrieval.max_per_article),
         (s.answer.evidence_sentences > 0, "answer.evidence_sentences must be > 0", s.answer.evidence_sentences),
         (s.answer.model_reader in {"auto", "on", "off"}, "answer.model_reader must be auto, on or off", s.answer.model_reader),
+        (s.llm.phrase in {"auto", "on", "off"}, "llm.phrase must be auto, on or off", s.llm.phrase),
         (0.0 <= s.answer.abstain_threshold <= 1.0, "answer.abstain_threshold must be within 0..1", s.answer.abstain_threshold),
         (s.llm.n_ctx >= 256, "llm.n_ctx must be >= 256", s.llm.n_ctx),
         (0 < s.llm.max_answer_tokens < s.llm.n_ctx // 2, "llm.max_answer_tokens must be > 0 and under half of llm.n_ctx", s.llm.max_answer_tokens),
