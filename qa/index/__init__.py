@@ -30,7 +30,7 @@ from ..errors import StoreError
 from ..types import Article, Chunk, Passage
 from . import manifest
 from .backend import DateWindow, FaissFts5, SearchBackend
-from .check import vectors_mismatch
+from .check import file_crc32, vectors_mismatch
 from .db import Database
 from .keyword import idf_from_counts, phrase
 from .schema import DB, FAISS_FILE, FAISS_META, FILES, MANIFEST
@@ -174,7 +174,8 @@ class Index:
             gen = self.generation()
             vectors.save(self.path / FAISS_FILE)
             manifest.atomic_write(self.path / FAISS_META, json.dumps(
-                {"generation": gen, "ntotal": len(vectors), "type": vectors.kind}).encode())
+                {"generation": gen, "ntotal": len(vectors), "type": vectors.kind,
+                 "crc32": file_crc32(self.path / FAISS_FILE)}).encode())
             manifest.write(self.path, self.expected, self.counts())
             self._upgrade = False
 
@@ -203,6 +204,8 @@ class Index:
             meta = json.loads(meta_file.read_text(encoding="utf-8"))
             if not isinstance(meta, dict) or meta.get("generation") != gen:
                 return None  # older than the database (an interrupted ingest): rebuilt, as always
+            if "crc32" in meta and meta["crc32"] != file_crc32(faiss_file):  # damaged where no check would look
+                raise ValueError("checksum")
             vectors = FaissIndex.load(faiss_file)
         except Exception as exc:  # noqa: BLE001 - faiss raises RuntimeError with a C++ trace; json, ValueError
             log.warning("%s or %s is damaged (%s): rebuilding the vector index from %s; `qa check --repair` saves it",

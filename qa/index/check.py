@@ -9,6 +9,7 @@ index (or damaged) is rebuilt from the vectors in SQLite instead of silently ans
 from __future__ import annotations
 
 import json
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,15 @@ from . import manifest
 from .schema import DB, FAISS_FILE, FAISS_META, MANIFEST
 
 SAMPLE = 32  # vectors compared one by one with the database
+
+
+def file_crc32(path: Path) -> int:
+    """CRC-32 of a file (vectors.json records vectors.faiss's: a damaged byte anywhere is seen before FAISS reads it)."""
+    crc = 0
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            crc = zlib.crc32(block, crc)
+    return crc
 
 
 def rebuild_fix(folder: Path) -> str:
@@ -195,6 +205,9 @@ def _check_vectors(report: CheckReport, folder: Path, db: Any, faiss_index: Any,
     if generation != gen:
         report.add(FAISS_FILE, False, f"saved at generation {generation}, the database is at {gen} (an ingest "
                                       f"was interrupted)", later)
+        return
+    if "crc32" in meta and meta["crc32"] != file_crc32(faiss_file):
+        report.add(FAISS_FILE, False, "damaged (its checksum is not the one vectors.json recorded)", later)
         return
     try:
         vectors = faiss_index.load(faiss_file)

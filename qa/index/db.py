@@ -435,7 +435,8 @@ def _store_error(path: Path, exc: sqlite3.Error) -> StoreError | None:
     msg = str(exc)
     folder = path.parent
     if type(exc) in (sqlite3.DatabaseError, sqlite3.OperationalError) and any(
-            s in msg for s in ("malformed", "not a database", "disk I/O", "corrupt", "unable to open", "no such table")):
+            s in msg for s in ("malformed", "not a database", "disk I/O", "corrupt", "unable to open", "no such table",
+                               "no such column", "vtable constructor", "unsupported file format")):
         return StoreError(f"{path} is damaged ({msg}): restore the index folder from a backup, or rebuild it with "
                           f"`qa index PATH --index {folder} --rebuild`")
     if "locked" in msg or "busy" in msg:

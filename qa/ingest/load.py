@@ -426,7 +426,7 @@ def _decode_text(raw: bytes) -> str:
 def _utf16_without_bom(raw: bytes) -> str | None:
     """'utf-16-le'/'-be' when every other byte of the start is NUL (ASCII-range text in UTF-16), else None."""
     head = raw[:4096]
-    if len(head) < 4:
+    if len(head) < 2:
         return None
     even, odd = head[0::2], head[1::2]
     if odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):

@@ -1,0 +1,229 @@
+"""Fuzz (hypothesis) of the loaders and of index opening (issue 16): random bytes, random nesting, random
+encodings and truncated files for every loader; random truncation and corruption of each file of an index folder.
+
+What must hold: no exception escapes (no traceback), every failure is one line naming the file and the fix, and
+a damaged index is never answered as an empty one. Example counts are modest (the whole file runs in about a
+minute on two cores); `HYPOTHESIS_PROFILE=long` runs ten times as many.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from qa.errors import QAError
+from qa.ingest.load import Skipped, load_file
+
+from .conftest import SAMPLE
+
+settings.register_profile("ci", max_examples=40, deadline=None, derandomize=True,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+settings.register_profile("long", max_examples=400, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+EXTENSIONS = [".txt", ".md", ".html", ".json", ".jsonl", ".csv", ".tsv", ".rss", ".xml", ".jsonl.gz", ".json.gz"]
+ENCODINGS = ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "latin-1", "cp1252"]
+VALID = {  # one good file per format, for truncation
+    ".txt": b"Harbour news\n\nThe Lakeview harbour will reopen on 3 June after repairs, the port authority said.\n",
+    ".md": b"---\ntitle: Harbour\n---\n# Harbour\n\nThe **Lakeview** harbour will reopen on 3 June after repairs.\n",
+    ".html": b"<html><head><title>Harbour</title></head><body><article><p>The Lakeview harbour will reopen on 3 June "
+             b"after repairs costing four million pounds, the port authority said on Monday.</p></article></body></html>",
+    ".json": json.dumps([{"title": "Harbour", "text": "The harbour will reopen.", "date": "2022-06-01"},
+                         {"title": "Ferry", "text": "The ferry returns.", "url": "https://e.com/f"}]).encode(),
+    ".jsonl": b'{"title": "Harbour", "text": "The harbour will reopen."}\n{"title": "Ferry", "text": "The ferry returns."}\n',
+    ".csv": b"title,text,date\nHarbour,The harbour will reopen.,2022-06-01\nFerry,\"The ferry, at last, returns.\",\n",
+    ".rss": b'<?xml version="1.0"?><rss version="2.0"><channel><title>Daily</title><item><title>Harbour</title>'
+            b"<link>http://e.com/1</link><description>The harbour will reopen.</description></item></channel></rss>",
+}
+VALID[".jsonl.gz"] = gzip.compress(VALID[".jsonl"])
+VALID[".json.gz"] = gzip.compress(VALID[".json"])
+
+
+def _load(folder: Path, name: str, data: bytes) -> list:
+    """Load one file; every item must be an Article or a one-line Skipped naming the file (no exception)."""
+    path = folder / name
+    path.write_bytes(data)
+    items = list(load_file(path))
+    for item in items:
+        if isinstance(item, Skipped):
+            assert item.origin.startswith(str(path)), item
+            assert item.reason and "\n" not in item.reason and len(item.reason) < 400, item.reason
+        else:
+            assert item.text and item.id and item.origin.startswith(str(path))
+    return items
+
+
+# -- the loaders --------------------------------------------------------------------------------------
+
+@given(data=st.binary(max_size=3000), ext=st.sampled_from(EXTENSIONS))
+def test_random_bytes_never_raise(tmp_path_factory, data, ext):
+    _load(tmp_path_factory.mktemp("bytes"), "f" + ext, data)
+
+
+def _nested(depth: int, kind: str, leaf: object) -> object:
+    value = leaf
+    for i in range(depth):
+        value = [value] if kind == "list" or (kind == "mixed" and i % 2) else {"text": value}
+    return value
+
+
+@given(depth=st.integers(0, 3000), kind=st.sampled_from(["list", "dict", "mixed"]),
+       where=st.sampled_from(["file", "field", "line"]), ext=st.sampled_from([".json", ".jsonl", ".json.gz"]))
+def test_random_nesting_is_a_skip_or_an_article(tmp_path_factory, depth, kind, where, ext):
+    leaf = "The harbour will reopen after repairs."
+    record = _nested(depth, kind, leaf) if where == "file" else {"title": "T", "text": _nested(depth, kind, leaf)}
+    text = json.dumps(record) if depth < 900 else _deep_json(depth, kind, where)
+    if ext == ".jsonl":
+        text = '{"text": "A line before."}\n' + text.replace("\n", " ") + '\n{"text": "A line after."}\n'
+    data = text.encode()
+    items = _load(tmp_path_factory.mktemp("nest"), "n" + ext, gzip.compress(data) if ext.endswith(".gz") else data)
+    if ext == ".jsonl":  # the lines around a deep one are loaded all the same
+        texts = [i.text for i in items if not isinstance(i, Skipped)]
+        assert "A line before." in texts and "A line after." in texts
+
+
+def _deep_json(depth: int, kind: str, where: str) -> str:
+    """JSON too deep for json.dumps itself, written by hand."""
+    opens = "".join("[" if kind == "list" or (kind == "mixed" and i % 2) else '{"text": ' for i in range(depth))
+    closes = "".join("]" if c == "[" else "}" for c in reversed(opens.replace('{"text": ', "{")))
+    inner = opens + '"x"' + closes
+    return inner if where == "file" else '{"title": "T", "text": ' + inner + "}"
+
+
+@given(text=st.text(min_size=1, max_size=400), encoding=st.sampled_from(ENCODINGS))
+def test_random_encodings_decode_to_the_text_or_a_binary_skip(tmp_path_factory, text, encoding):
+    from qa.ingest.load import _decode
+
+    try:
+        data = text.encode(encoding)
+    except UnicodeEncodeError:
+        assume(False)
+    assume(not (encoding == "utf-16" and text.startswith("\x00")))  # FF FE 00 00 is UTF-32's byte-order mark
+    exact = encoding in ("utf-8", "utf-8-sig", "utf-16", "utf-32") or (encoding.startswith("utf-16") and text.isascii())
+    try:
+        decoded = _decode(data, "f.txt")
+    except QAError as exc:
+        assert "binary" in str(exc) and "\n" not in str(exc)
+        if exact:  # a text that reads back exactly is taken for binary only when it is control characters
+            assert sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f" or 0x7F <= ord(ch) < 0xA0)
+        return
+    if exact:
+        assert decoded == text
+    _load(tmp_path_factory.mktemp("enc"), "e.txt", data)
+
+
+@given(ext=st.sampled_from(sorted(VALID)), cut=st.floats(0.0, 1.0))
+def test_truncated_files_never_raise(tmp_path_factory, ext, cut):
+    data = VALID[ext]
+    _load(tmp_path_factory.mktemp("cut"), "t" + ext, data[: int(len(data) * cut)])
+
+
+def test_every_valid_fixture_loads():  # the truncation test starts from files that do load
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        for ext, data in VALID.items():
+            assert any(not isinstance(i, Skipped) for i in _load(Path(d), "v" + ext, data)), ext
+
+
+# -- opening a damaged index ------------------------------------------------------------------------
+
+INDEX_FILES = ["index.sqlite", "manifest.json", "vectors.json", "vectors.faiss"]
+QUESTION = "Which company can no longer license Android to Huawei?"
+
+
+@pytest.fixture(scope="module")
+def saved_index(tmp_path_factory):
+    """A small saved index (the sample article and two notes) with the hash embedder, checkpointed."""
+    from qa.assistant import build_index
+    from qa.config import Settings
+
+    root = tmp_path_factory.mktemp("fuzz-index")
+    src = root / "src"
+    src.mkdir()
+    shutil.copy(SAMPLE / "huawei-ren-remarks.txt", src)
+    (src / "harbour.txt").write_text("Harbour news\n\nThe Lakeview harbour will reopen on 3 June after repairs.")
+    (src / "ferry.txt").write_text("Ferry news\n\nThe island ferry returns to its hourly timetable in May.")
+    settings = Settings.load(env={}, **{"index_dir": str(root / "good"), "embedding.backend": "hash",
+                                        "answer.abstain_threshold": 0.2, "llm.enabled": False})
+    build_index([src], settings=settings, progress=False)
+    for extra in ("index.sqlite-wal", "index.sqlite-shm"):  # closed: everything is in index.sqlite
+        assert not (root / "good" / extra).exists() or (root / "good" / extra).stat().st_size == 0
+    return root / "good", settings
+
+
+def _damage(folder: Path, name: str, how: str, a: float, b: float, noise: bytes) -> None:
+    path = folder / name
+    data = path.read_bytes()
+    i, j = sorted((int(len(data) * a), int(len(data) * b)))
+    if how == "delete":
+        path.unlink()
+    elif how == "empty":
+        path.write_bytes(b"")
+    elif how == "truncate":
+        path.write_bytes(data[:i])
+    elif how == "garbage":
+        path.write_bytes(noise * (1 + len(data) // max(1, len(noise))))
+    elif how == "overwrite":  # random bytes over a random stretch
+        stretch = (noise * (1 + (j - i) // max(1, len(noise))))[: j - i]
+        path.write_bytes(data[:i] + stretch + data[j:])
+    elif how == "zero-page":  # a 4096-byte page of zeros, as a lost write leaves it
+        k = (i // 4096) * 4096
+        path.write_bytes(data[:k] + bytes(min(4096, max(0, len(data) - k))) + data[k + 4096:])
+
+
+@given(name=st.sampled_from(INDEX_FILES),
+       how=st.sampled_from(["delete", "empty", "truncate", "garbage", "overwrite", "zero-page"]),
+       a=st.floats(0.0, 1.0), b=st.floats(0.0, 1.0), noise=st.binary(min_size=1, max_size=64))
+def test_a_damaged_index_file_is_one_line_or_still_answers_right(saved_index, tmp_path_factory, name, how, a, b, noise):
+    from qa.assistant import Assistant
+
+    good, settings = saved_index
+    folder = tmp_path_factory.mktemp("hurt") / "index"
+    shutil.copytree(good, folder)
+    _damage(folder, name, how, a, b, noise)
+    try:
+        assistant = Assistant.open(settings=settings.replace(index_dir=str(folder)))
+        try:
+            stats = assistant.stats()
+            answer = assistant.ask(QUESTION)
+            hits = assistant.search_keyword("Android license", 3)
+        finally:
+            assistant.close()
+    except QAError as exc:
+        line = str(exc)
+        assert "\n" not in line and any(f in line for f in INDEX_FILES), line
+        assert any(fix in line for fix in ("--rebuild", "backup", "--repair")), line
+        return
+    # it opened: then it is not an empty index, whatever was damaged
+    assert stats.articles == 3 and stats.chunks > 0, (name, how, stats)
+    assert hits, (name, how)
+    assert "no passage retrieved" not in answer.dropped, (name, how, answer.dropped)
+    if name != "index.sqlite":  # everything else is rebuilt from the database: the answer is the right one
+        assert answer.short == "Google" or "Google" in answer.text, (name, how, answer.text)
+
+
+@given(name=st.sampled_from(INDEX_FILES), how=st.sampled_from(["delete", "empty", "truncate", "garbage", "overwrite"]),
+       a=st.floats(0.0, 1.0), b=st.floats(0.0, 1.0), noise=st.binary(min_size=1, max_size=64))
+@settings(max_examples=15)
+def test_qa_check_names_what_is_damaged(saved_index, tmp_path_factory, name, how, a, b, noise):
+    from qa.embed import make_embedder
+    from qa.index.check import check_index
+
+    good, settings = saved_index
+    folder = tmp_path_factory.mktemp("check") / "index"
+    shutil.copytree(good, folder)
+    _damage(folder, name, how, a, b, noise)
+    report = check_index(folder, settings, make_embedder(settings.embedding))
+    for f in report.findings:
+        assert "\n" not in f.detail and (f.ok or f.fix), f
+    if not report.ok:
+        assert "problem(s)" in report.summary()
