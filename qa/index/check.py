@@ -192,8 +192,10 @@ def _check_vectors(report: CheckReport, folder: Path, db: Any, faiss_index: Any,
         return
     meta_file, faiss_file = folder / FAISS_META, folder / FAISS_FILE
     later = f"run `qa check --repair --index {folder}`: it rebuilds the vector index from {DB} (nothing is lost)"
-    if not faiss_file.is_file() and not meta_file.is_file():
-        report.add(FAISS_FILE, counts["chunks"] == 0, "not saved yet", later)
+    if not faiss_file.is_file() or not meta_file.is_file():
+        saved = "not saved yet" if not faiss_file.is_file() and not meta_file.is_file() else (
+            f"{FAISS_META if faiss_file.is_file() else FAISS_FILE} is missing (an ingest was interrupted while saving)")
+        report.add(FAISS_FILE, counts["chunks"] == 0, saved, later)
         return
     try:
         meta = json.loads(meta_file.read_text(encoding="utf-8"))
