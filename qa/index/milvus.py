@@ -182,8 +182,12 @@ class MilvusSearch:
             pymilvus = _pymilvus()
             if self.lite:
                 Path(self.uri).parent.mkdir(parents=True, exist_ok=True)
+            # Milvus Lite's in-process server refuses pymilvus's keep-alive pings every 10 s (gRPC then logs
+            # 'too_many_pings' to the terminal and drops the connection): no pings to a server in this process
+            options = {"grpc.keepalive_time_ms": 2**31 - 1, "grpc.keepalive_permit_without_calls": 0} if self.lite else {}
             try:
-                self._client = pymilvus.MilvusClient(uri=self.uri, token=os.environ.get("MILVUS_TOKEN", ""), timeout=15)
+                self._client = pymilvus.MilvusClient(uri=self.uri, token=os.environ.get("MILVUS_TOKEN", ""), timeout=15,
+                                                     grpc_options=options)
             except Exception as exc:  # noqa: BLE001 - pymilvus raises several kinds; all mean "not reachable"
                 hint = ("another process may hold this Milvus Lite folder: stop it, or use a Milvus server"
                         if self.lite else "start the server, or point index.milvus_uri at a running one")
