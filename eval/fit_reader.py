@@ -200,23 +200,10 @@ def pool(row: dict, spans: SpanCache, embed: EmbedCache | None, mc: bool = False
 
 # -- features, fitting, scoring ------------------------------------------------------------------------
 
-VARIANTS = {"base": ("short", "choice"), "model": ("short_model", "choice_model")}
-
-
-def names(variant: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Feature names of the short-answer ranking and of the choice scoring for a variant."""
-    from qa.answer.choices import CHOICE_FEATURES, MODEL_CHOICE_FEATURES
-    from qa.answer.model import MODEL_FEATURES
-    from qa.answer.ranker import FEATURES
-
-    if variant == "model":
-        return FEATURES + MODEL_FEATURES, CHOICE_FEATURES + MODEL_CHOICE_FEATURES
-    return FEATURES, CHOICE_FEATURES
-
-
 def prepare(rows: list[dict], readings: dict[str, dict] | None = None) -> list[dict]:
-    """Per question and variant ('base'; 'model' where the language model's reading is cached): short-answer
-    candidates with features (weight-independent) and their EM/F1 against gold, and the choice features."""
+    """Per question: short-answer candidates with features (weight-independent) and their EM/F1 against gold, and
+    the choice features; where the language model's reading is cached, also the candidates with the model's span
+    and features ("model") and the choice features with its letter probabilities."""
     from qa.answer import choices as ch
     from qa.answer import model
     from qa.answer import ranker
@@ -227,20 +214,20 @@ def prepare(rows: list[dict], readings: dict[str, dict] | None = None) -> list[d
     items = []
     t0 = time.perf_counter()
     for n, r in enumerate(rows, 1):
-        it: dict[str, Any] = {"row": r, "v": {}}
+        q, cands = ranker.candidates(pool(r, spans, embed))
+        scored = [em_f1(c.text, r["answers"]) for c in cands]
+        mc_pool = pool(r, spans, embed, mc=True)
+        mc_cands = ranker.candidates(mc_pool, q=q)[1]
+        feats, supports = ch.choice_features(mc_pool, r["choices"], mc_cands, q=q, search_scores=r["search"])
+        it: dict[str, Any] = {"row": r, "q": q, "cands": cands, "em": [e for e, _ in scored], "f1": [f for _, f in scored],
+                              "mc_cands": mc_cands, "feats": feats, "supports": supports}
         got = (readings or {}).get(r["id"])
-        for variant in ("base", "model") if got else ("base",):
-            reading = model.interpret(got["said"], model.shown_for(r["ranked"])) if variant == "model" else None
-            q, cands = ranker.candidates(pool(r, spans, embed), reading=reading)
-            scored = [em_f1(c.text, r["answers"]) for c in cands]
-            mc_pool = pool(r, spans, embed, mc=True)
-            mc_cands = ranker.candidates(mc_pool, q=q)[1]
-            feats, supports = ch.choice_features(mc_pool, r["choices"], mc_cands, q=q, search_scores=r["search"])
-            if variant == "model":
-                ch.set_model_choice(feats, got["lp"])
-            it["q"] = q
-            it["v"][variant] = dict(cands=cands, em=[e for e, _ in scored], f1=[f for _, f in scored], mc_cands=mc_cands,
-                                    feats=feats, supports=supports, said=got["said"] if got else None)
+        if got:
+            reading = model.interpret(got["said"], model.shown_for(r["ranked"]))
+            m_cands = ranker.candidates(pool(r, spans, embed), q=q, reading=reading, stack={})[1]
+            m_scored = [em_f1(c.text, r["answers"]) for c in m_cands]
+            it["model"] = {"said": got["said"], "cands": m_cands, "em": [e for e, _ in m_scored],
+                           "f1": [f for _, f in m_scored], "lp": got["lp"]}
         items.append(it)
         if n % 200 == 0:
             print(f"prepared {n}/{len(rows)} {time.perf_counter() - t0:.0f}s", file=sys.stderr)
@@ -276,80 +263,102 @@ def fit_softmax(groups: list[tuple[Any, Any]], names: tuple[str, ...], l2: float
     return {k: round(float(v), 3) for k, v in zip(names, res.x)}
 
 
-def short_groups(items: list[dict], variant: str) -> list[tuple[Any, Any]]:
+def target(em: list[float], f1: list[float]) -> Any:
+    """The correct candidates: exact matches, else the ones with F1 >= 0.5 (weighted by F1)."""
     import numpy as np
 
-    feature_names = names(variant)[0]
-    out = []
-    for it in items:
-        v = it["v"][variant]
-        em, f1 = np.asarray(v["em"], float), np.asarray(v["f1"], float)
-        target = em if em.sum() > 0 else np.where(f1 >= 0.5, f1, 0.0)
-        out.append((matrix(v["cands"], feature_names), target))
-    return out
+    em_a, f1_a = np.asarray(em, float), np.asarray(f1, float)
+    return em_a if em_a.sum() > 0 else np.where(f1_a >= 0.5, f1_a, 0.0)
 
 
-def choice_groups(items: list[dict], variant: str) -> list[tuple[Any, Any]]:
+def gold_choices(r: dict) -> list[int]:
+    return r["gold_choice"] if isinstance(r["gold_choice"], list) else [r["gold_choice"]]
+
+
+def fit_base(items: list[dict], l2: float) -> dict[str, dict[str, float]]:
+    """The feature ranking: short-answer weights first; then the choice weights, on choice features whose
+    'answer' part comes from the short-answer ranking under those weights (as at answer time)."""
     import numpy as np
 
-    from qa.answer.choices import NEGATED
+    from qa.answer.choices import CHOICE_FEATURES, NEGATED
+    from qa.answer.ranker import FEATURES
 
-    feature_names = names(variant)[1]
-    out = []
+    short = fit_softmax([(matrix(it["cands"], FEATURES), target(it["em"], it["f1"])) for it in items], FEATURES, l2)
+    rescore_answer_features(items, short)
+    groups = []
     for it in items:
-        r, v = it["row"], it["v"][variant]
-        if NEGATED.search(r["question"]):
+        if NEGATED.search(it["row"]["question"]):
             continue
-        gold = r["gold_choice"] if isinstance(r["gold_choice"], list) else [r["gold_choice"]]
-        X = np.asarray([[f.get(k, 0.0) for k in feature_names] for f in v["feats"]], float)
-        out.append((X, np.asarray([1.0 if i in gold else 0.0 for i in range(len(v["feats"]))])))
-    return out
+        X = np.asarray([[f[k] for k in CHOICE_FEATURES] for f in it["feats"]], float)
+        groups.append((X, np.asarray([1.0 if i in gold_choices(it["row"]) else 0.0 for i in range(len(X))])))
+    return {"short": short, "choice": fit_softmax(groups, CHOICE_FEATURES, l2)}
 
 
-def fit_both(items: list[dict], l2: float, variant: str = "base") -> dict[str, dict[str, float]]:
-    """Short-answer weights first; then the choice weights, on choice features whose 'answer' part comes from
-    the short-answer ranking under those weights (as at answer time)."""
-    short_names, choice_names = names(variant)
-    short = fit_softmax(short_groups(items, variant), short_names, l2)
-    rescore_answer_features(items, fit_base_short(items, l2) if variant == "model" else short, variant)
-    return {"short": short, "choice": fit_softmax(choice_groups(items, variant), choice_names, l2)}
-
-
-def fit_base_short(items: list[dict], l2: float) -> dict[str, float]:
-    """The choice's 'answer' features come from the candidates of the choice evidence, ranked without the model."""
-    return fit_softmax(short_groups(items, "base"), names("base")[0], l2)
-
-
-def rescore_answer_features(items: list[dict], short: dict[str, float], variant: str = "base") -> None:
+def rescore_answer_features(items: list[dict], short: dict[str, float]) -> None:
     from qa.answer import choices as ch
     from qa.answer import ranker
 
     for it in items:
-        v = it["v"][variant]
-        ch.set_answer_agreement(v["feats"], it["row"]["choices"], ranker.score(v["mc_cands"], short))
+        ch.set_answer_agreement(it["feats"], it["row"]["choices"], ranker.score(it["mc_cands"], short))
 
 
-def predict(it: dict, weights: dict[str, dict[str, float]], variant: str = "base") -> dict[str, Any]:
-    """The reader's short answer and choice for a prepared item under the given weights, scored."""
+def _choice_base_scores(it: dict, w_choice: dict[str, float]) -> list[float]:
+    return [sum(w_choice.get(k, 0.0) * v for k, v in f.items() if not k.startswith("m_")) for f in it["feats"]]
+
+
+def fit_stack(items: list[dict], base: dict[str, dict[str, float]], l2: float) -> dict[str, dict[str, float]]:
+    """The model's features stacked on the feature ranking's scores (few weights: a few hundred readings suffice)."""
+    import numpy as np
+
+    from qa.answer import ranker
+    from qa.answer.choices import MODEL_CHOICE_FEATURES, NEGATED, set_model_choice
+    from qa.answer.model import MODEL_FEATURES
+
+    short_names, choice_names = ("base", *MODEL_FEATURES), ("base", *MODEL_CHOICE_FEATURES)
+    sg, cg = [], []
+    for it in items:
+        m = it.get("model")
+        if not m:
+            continue
+        ranker.score(m["cands"], base["short"])
+        for c in m["cands"]:
+            c.features["base"] = c.score
+        sg.append((matrix(m["cands"], short_names), target(m["em"], m["f1"])))
+        if NEGATED.search(it["row"]["question"]):
+            continue
+        set_model_choice(it["feats"], m["lp"])
+        X = np.asarray([[b, f["m_p"], f["m_top"]] for b, f in zip(_choice_base_scores(it, base["choice"]), it["feats"])], float)
+        cg.append((X, np.asarray([1.0 if i in gold_choices(it["row"]) else 0.0 for i in range(len(X))])))
+    return {"short": fit_softmax(sg, short_names, l2), "choice": fit_softmax(cg, choice_names, l2)}
+
+
+def predict(it: dict, base: dict[str, dict[str, float]], stack: dict[str, dict[str, float]] | None = None) -> dict[str, Any]:
+    """The reader's short answer and choice for a prepared item (with ``stack``: using the model's reading)."""
     from qa.answer import choices as ch
     from qa.answer import ranker
     from qa.answer import short as sh
 
     from .scoring import choice_correct, em_f1, skipped_for_generation
 
-    r, v = it["row"], it["v"][variant]
+    r, m = it["row"], it.get("model") if stack else None
+    cands, ems = (m["cands"], m["em"]) if m else (it["cands"], it["em"])
     if it["q"].type == "yesno":
         text = sh.yes_no(r["question"], r["ranked"], idf_fn(r))
     else:
-        ranked = ranker.score(v["cands"], weights["short"])
+        ranked = ranker.score(cands, base["short"])
+        if m:
+            ranked = ranker.stacked(cands, stack["short"])
         text = sh.without_question_unit(ranked[0].text, it["q"]) if ranked else (
             sh.short_from_text(r["ranked"][0].text) if r["ranked"] else "")
     em, f1 = em_f1(text, r["answers"])
-    res = ch.decide(r["question"], r["choices"], v["feats"], v["supports"], r["mc_ranked"], idf_fn(r), weights["choice"])
+    if m:
+        ch.set_model_choice(it["feats"], m["lp"])
+    res = ch.decide(r["question"], r["choices"], it["feats"], it["supports"], r["mc_ranked"], idf_fn(r), base["choice"],
+                    stack["choice"] if m else None)
     return dict(id=r["id"], week=r["week"], source=r["source"], type=it["q"].type, pred=text, gold=r["answers"][0],
-                em=em, f1=f1, scored=not skipped_for_generation(r["question"]), has=float(max(v["em"], default=0.0)),
+                em=em, f1=f1, scored=not skipped_for_generation(r["question"]), has=float(max(ems, default=0.0)),
                 mc=float(choice_correct(res.index, r["gold_choice"])), mc_none=float(res.index is None),
-                ev=bool(r.get("evidence_id")), said=v.get("said"))
+                ev=bool(r.get("evidence_id")), said=m["said"] if m else None)
 
 
 def folds(items: list[dict], k: int) -> list[set[str]]:
@@ -359,16 +368,18 @@ def folds(items: list[dict], k: int) -> list[set[str]]:
     return [set(weeks[i * len(weeks) // k: (i + 1) * len(weeks) // k]) for i in range(k)]
 
 
-def cross_validate(items: list[dict], l2: float, k: int = 10, variant: str = "base") -> list[dict]:
-    """Held-out predictions: for each block of weeks, fit on the other weeks and predict that block."""
-    items = [it for it in items if variant in it["v"]]
+def cross_validate(items: list[dict], l2: float, k: int = 10, with_model: bool = False) -> list[dict]:
+    """Held-out predictions: for each block of weeks, fit on the other weeks and predict that block (with the
+    model: only the questions that have a reading, with the stack fit on the other weeks' readings)."""
     out = []
     for n, held in enumerate(folds(items, k), 1):
         train = [it for it in items if it["row"]["week"] not in held]
-        w = fit_both(train, l2, variant)
-        rescore_answer_features(items, fit_base_short(train, l2) if variant == "model" else w["short"], variant)
-        out += [predict(it, w, variant) for it in items if it["row"]["week"] in held]
-        print(f"{variant} fold {n}/{k}", file=sys.stderr)
+        base = fit_base(train, l2)
+        stack = fit_stack(train, base, l2) if with_model else None
+        rescore_answer_features(items, base["short"])
+        out += [predict(it, base, stack) for it in items
+                if it["row"]["week"] in held and (not with_model or it.get("model"))]
+        print(f"{'model ' if with_model else ''}fold {n}/{k}", file=sys.stderr)
     return out
 
 
@@ -456,7 +467,7 @@ def build_readings(name: str, index: str, model_name: str, limit: int | None = N
 def fit(index: str, l2: float, write: bool = True, k: int = 10, model_name: str | None = None) -> dict[str, Any]:
     """Fit on TRAIN: cross-validated figures by week, then the weights on all TRAIN weeks (written with metadata).
 
-    With ``model_name``, the language model's readings (`build_readings`) are features of a second set of weights
+    With ``model_name``, the language model's readings (`build_readings`) are stacked on the feature ranking
     ('short_model', 'choice_model'), fit on the TRAIN questions that have a reading."""
     readings = load_readings("train", index, model_name) if model_name else {}
     items = prepare(load_cache("train", index), readings)
@@ -466,20 +477,24 @@ def fit(index: str, l2: float, write: bool = True, k: int = 10, model_name: str 
                                     "date": time.strftime("%Y-%m-%d"), "l2": l2, "folds": k,
                                     "command": "python -m eval.fit_reader fit" + (f" --model {model_name}" if model_name else ""),
                                     "cross_validated": {}}}
-    for variant in ("base", "model") if readings else ("base",):
-        cv = cross_validate(items, l2, k, variant)
+    for with_model in (False, True) if readings else (False,):
+        cv = cross_validate(items, l2, k, with_model)
         fig = figures(cv)
-        label = "without the language model" if variant == "base" else f"with {model_name}'s reading ({len(cv)} questions)"
+        label = f"with {model_name}'s reading ({len(cv)} questions)" if with_model else "without the language model"
         print_figures(f"TRAIN, cross-validated by week ({k} folds of contiguous weeks), {label}", fig)
         per_type(cv)
-        data["fit"]["cross_validated"][variant] = fig
-        with_v = [it for it in items if variant in it["v"]]
-        w = fit_both(with_v, l2, variant)
-        short_key, choice_key = VARIANTS[variant]
-        data[short_key], data[choice_key] = w["short"], w["choice"]
+        data["fit"]["cross_validated"]["model" if with_model else "base"] = fig
+        if with_model:  # the same questions without the model, for the difference it makes
+            same = figures([p for p in cross_validate(items, l2, k) if p["id"] in {x["id"] for x in cv}])
+            print_figures("the same questions without the model", same)
+            data["fit"]["cross_validated"]["base_on_model_questions"] = same
+    base = fit_base(items, l2)
+    data["short"], data["choice"] = base["short"], base["choice"]
     if readings:
+        stack = fit_stack(items, base, l2)
+        data["short_model"], data["choice_model"] = stack["short"], stack["choice"]
         data["fit"]["model"] = model_name
-        data["fit"]["model_questions"] = sum("model" in it["v"] for it in items)
+        data["fit"]["model_questions"] = sum(bool(it.get("model")) for it in items)
     if write:
         WEIGHTS.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
         print(f"\nwrote {WEIGHTS}")
@@ -493,16 +508,16 @@ def report(name: str, index: str, model_name: str | None = None) -> dict[str, An
     weights = load_weights()
     readings = load_readings(name, index, model_name) if model_name else {}
     items = prepare(load_cache(name, index), readings)
+    base = {"short": weights["short"], "choice": weights["choice"]}
+    rescore_answer_features(items, base["short"])
     out = {}
-    for variant in ("base", "model") if readings else ("base",):
-        short_key, choice_key = VARIANTS[variant]
-        if short_key not in weights:
-            print(f"(no '{short_key}' weights shipped: fit with --model first)")
-            continue
-        w = {"short": weights[short_key], "choice": weights[choice_key]}
-        preds = [predict(it, w, variant) for it in items if variant in it["v"]]
+    runs = [("base", None)]
+    if readings and "short_model" in weights:
+        runs.append(("model", {"short": weights["short_model"], "choice": weights["choice_model"]}))
+    for variant, stack in runs:
+        preds = [predict(it, base, stack) for it in items if stack is None or it.get("model")]
         fig = figures(preds)
-        label = "without the language model" if variant == "base" else f"with {model_name}'s reading"
+        label = f"with {model_name}'s reading" if stack else "without the language model"
         print_figures(f"{name.upper()} with the shipped weights (fit on {weights['fit']['set']}), {label}", fig)
         per_type(preds)
         out[variant] = fig

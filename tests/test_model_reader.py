@@ -36,7 +36,7 @@ def test_the_models_span_joins_the_candidates_with_its_features():
     pool = _pool("What did Washington claim Huawei's equipment could be used for?",
                  "Washington claimed that Huawei's network equipment could be used to spy on the Americans.")
     reading = model.interpret("spy on the Americans", pool.sentences)
-    _, cands = ranker.candidates(pool, reading=reading, weights={"m_span": 10.0})
+    _, cands = ranker.candidates(pool, reading=reading, stack={"base": 1.0, "m_span": 10.0})
     assert cands[0].text == "spy on the Americans" and cands[0].features["m_span"] == 1.0
     _, plain = ranker.candidates(pool)
     assert "spy on the americans" not in {c.key for c in plain}
@@ -46,7 +46,7 @@ def test_choice_probabilities_are_features_and_not_support():
     from qa.answer.choices import choose
 
     pool = _pool("Which city hosted the summit?", "The weather was mild across the region on Monday.")
-    res = choose(pool, ["Paris", "Rome"], model_logprobs=[-0.1, -2.5], weights={"m_p": 1.0})
+    res = choose(pool, ["Paris", "Rome"], model_logprobs=[-0.1, -2.5])
     assert res.index is None  # the model's letter alone is no evidence: no sentence mentions either city
 
 

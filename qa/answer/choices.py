@@ -171,10 +171,11 @@ def choose(pool: Pool, choices: Sequence[str], *, weights: dict[str, float] | No
         answer_cands = candidates(pool, q=q)[1]
     scores_kw = [search(f"{pool.question} {c}") for c in choices] if search else None
     feats, supports = choice_features(pool, choices, answer_cands, q=q, search_scores=scores_kw)
+    stack = None
     if model_logprobs is not None:
         set_model_choice(feats, model_logprobs)
-        weights = weights or load_weights().get("choice_model")
-    return decide(pool.question, choices, feats, supports, pool.sentences, pool.idf, weights)
+        stack = load_weights().get("choice_model") or None
+    return decide(pool.question, choices, feats, supports, pool.sentences, pool.idf, weights, stack)
 
 
 _TRUE_FALSE_CHOICES = {"true", "false"}
@@ -182,13 +183,17 @@ _TRUE_FALSE_CHOICES = {"true", "false"}
 
 def decide(question: str, choices: Sequence[str], feats: Sequence[dict[str, float]],
            supports: Sequence[Sentence | None], ranked: Sequence[Sentence], idf: Idf = uniform_idf,
-           weights: dict[str, float] | None = None) -> ChoiceResult:
+           weights: dict[str, float] | None = None, stack: dict[str, float] | None = None) -> ChoiceResult:
     """The pick from the choice features, citing a sentence that mentions it; None when nothing supports any choice.
 
+    ``stack`` ('choice_model' weights): the model's letter features stacked on the feature score.
     TRUE/FALSE choices are decided by `judge` (does a top sentence state the claim?), not by word support.
     """
     w = weights or load_weights()["choice"]
-    scores = [sum(w.get(k, 0.0) * v for k, v in f.items()) for f in feats]
+    scores = [sum(w.get(k, 0.0) * v for k, v in f.items() if not k.startswith("m_")) for f in feats]
+    if stack:
+        scores = [stack.get("base", 1.0) * sc + sum(stack.get(k, 0.0) * f.get(k, 0.0) for k in MODEL_CHOICE_FEATURES)
+                  for sc, f in zip(scores, feats)]
     if len(choices) == 2 and {c.strip().lower() for c in choices} == _TRUE_FALSE_CHOICES:
         verdict, sentence = judge(question, ranked, idf)
         if sentence is None:

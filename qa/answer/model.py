@@ -28,7 +28,7 @@ MAX_SPAN = 12  # words of an aligned span at most
 MIN_MATCH = 0.5  # token F1 an aligned span needs
 LETTERS = "ABCDEFGH"
 NOT_FOUND = re.compile(r"^\W*(?:not in the evidence|not mentioned|unknown|n/?a|none|i (?:don't|do not) know)\W*$", re.I)
-MODEL_FEATURES = ("m_f1", "m_span", "m_in", "m_none")
+MODEL_FEATURES = ("m_f1", "m_span", "m_in")  # stacked on the feature ranking's score (ranker.stacked)
 
 
 def can_read(generator: Any) -> bool:
@@ -128,16 +128,13 @@ def align(said: str, sentences: Sequence[Sentence]) -> tuple[str, Sentence | Non
 
 
 def features(phrases: Sequence[Any], reading: Reading | None) -> None:
-    """Set each candidate's model features: token F1 with what the model said, equal to the aligned span,
-    inside what it said, and whether the model said the evidence has no answer."""
+    """Set each candidate's model features: token F1 with what the model said, equal to the aligned span, and
+    inside what it said (all 0 when the model said the evidence has no answer)."""
     for c in phrases:
         f = c.features
         for k in MODEL_FEATURES:
             f[k] = 0.0
-        if reading is None:
-            continue
-        f["m_none"] = 1.0 if reading.none else 0.0
-        if reading.none:
+        if reading is None or reading.none:
             continue
         key = " ".join(stem(w) for w in _words(c.text))
         said = " ".join(stem(w) for w in _words(reading.said))

@@ -41,10 +41,9 @@ def load_weights(path: Path = WEIGHTS_FILE) -> dict[str, Any]:
                           "or refit with `python -m eval.fit_reader fit`") from None
 
 
-def short_weights(with_model: bool = False) -> dict[str, float]:
-    """The short-answer weights: fit with the language model's reading as features, or without it."""
-    w = load_weights()
-    return w["short_model"] if with_model and "short_model" in w else w["short"]
+def short_weights() -> dict[str, float]:
+    """The short-answer ranking's weights."""
+    return load_weights()["short"]
 
 
 def type_fit(qtype: str, label: str, text: str, unit: str = "") -> float:
@@ -231,11 +230,12 @@ def score(cands: list[Phrase], weights: dict[str, float] | None = None) -> list[
 
 
 def candidates(pool: Pool, *, q: QuestionInfo | None = None, top: int = 25, weights: dict[str, float] | None = None,
-               reading: Any = None) -> tuple[QuestionInfo, list[Phrase]]:
+               reading: Any = None, stack: dict[str, float] | None = None) -> tuple[QuestionInfo, list[Phrase]]:
     """The analysed question and its scored answer candidates, best first.
 
     ``reading`` (qa/answer/model.py): the language model's answer; the evidence span it matches joins the
-    candidates, every candidate gets the model features, and the weights fit with them are used.
+    candidates, and the final score stacks the model features on the feature ranking's score (``stack``:
+    the 'short_model' weights, fit on TRAIN like the others).
     """
     from . import model
 
@@ -245,9 +245,23 @@ def candidates(pool: Pool, *, q: QuestionInfo | None = None, top: int = 25, weig
         add_span(cands, reading, pool)
     featurize(q, cands, pool.passages, pool.as_of, pool.idf(sorted(set(q.terms))), pool.embed)
     _specificity(cands, pool.idf)
-    if reading is not None:
-        model.features(cands, reading)
-    return q, score(cands, weights or short_weights(with_model=reading is not None))
+    ranked = score(cands, weights)
+    if reading is None:
+        return q, ranked
+    model.features(cands, reading)
+    return q, stacked(cands, stack if stack is not None else load_weights().get("short_model", {}))
+
+
+def stacked(cands: list[Phrase], stack: dict[str, float]) -> list[Phrase]:
+    """Candidates re-scored as w_base * (feature-ranking score) + the weighted model features, best first."""
+    from .model import MODEL_FEATURES
+
+    if not stack:
+        return sorted(cands, key=lambda c: (-c.score, c.key))
+    for c in cands:
+        c.features["base"] = c.score
+        c.score = stack.get("base", 1.0) * c.score + sum(stack.get(k, 0.0) * c.features.get(k, 0.0) for k in MODEL_FEATURES)
+    return sorted(cands, key=lambda c: (-c.score, c.key))
 
 
 def add_span(cands: list[Phrase], reading: Any, pool: Pool) -> None:
