@@ -9,6 +9,14 @@ modules.json / 1_Pooling/config.json, so vectors match the torch backend (cosine
 Exports live in a cache folder we own (site-packages may be read-only):
   $QA_CACHE_DIR or $XDG_CACHE_HOME/newsqa or ~/.cache/newsqa   /onnx/<model>-<weights hash>-<fp32|int8>/model.onnx
 written to a temporary folder and renamed into place, so a crash or a concurrent export never leaves half a file.
+
+int8 weights: 'u8' (uint8, the AVX2 recipe: without VNNI, u8 x s8 products saturate in vpmaddubsw) or 's8' (int8,
+what ONNX Runtime's VNNI kernels take; 1.4x faster on AVX512-VNNI cores, measured: README Performance). A new
+index takes 's8' where the CPU has VNNI; an index is always read with the weights it was built with (its
+manifest records 's8'; indexes without the record are 'u8'), so vectors of two recipes are never mixed.
+
+Threads: with N > 1 threads the session itself runs single-threaded and N batches run at once (data parallel),
+so no intra-op thread pool waits at barriers for a core another process holds (the thread plan: README).
 """
 
 from __future__ import annotations
@@ -23,6 +31,8 @@ import tempfile
 import threading
 import warnings
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -34,10 +44,30 @@ ONNX_FILE = "model.onnx"
 OPSET = 17
 RECIPE = 2  # bump when the export/fusion/quantisation steps change, so old exports are not reused
 _export_lock = threading.Lock()
+WEIGHTS = ("u8", "s8")  # int8 weight types (see the module docstring)
 
 
-def export_dir(model_dir: Path, quantized: bool) -> Path:
-    """The cache folder of one export: named after the model and a hash of its weights and config."""
+@cache
+def has_vnni() -> bool:
+    """Whether this CPU has AVX512-VNNI or AVX-VNNI (vpdpbusd: u8 x s8 dot products without saturation)."""
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+                    return bool(flags & {"avx512_vnni", "avx_vnni"})
+    except OSError:
+        pass
+    return False
+
+
+def default_weights() -> str:
+    """The int8 weight type a new index gets on this CPU."""
+    return "s8" if has_vnni() else "u8"
+
+
+def export_dir(model_dir: Path, quantized: bool, weights: str = "u8") -> Path:
+    """The cache folder of one export: named after the model and a hash of its weights, config and int8 recipe."""
     h = hashlib.sha1()
     for name in ("config.json", "modules.json", "tokenizer.json", "model.safetensors", "pytorch_model.bin"):
         f = model_dir / name
@@ -45,27 +75,34 @@ def export_dir(model_dir: Path, quantized: bool) -> Path:
             st = f.stat()
             h.update(f"{name}:{st.st_size}:{int(st.st_mtime)}".encode())
     h.update(f"recipe{RECIPE}".encode())
+    if quantized and weights != "u8":  # u8 exports keep the folder they had before 's8' existed
+        h.update(f":{weights}".encode())
     variant = "int8" if quantized else "fp32"
     name = model_dir.parent.name if model_dir.name == "model" else model_dir.name  # packaged models sit in .../model
     return cache_root() / "onnx" / f"{name}-{h.hexdigest()[:10]}-{variant}"
 
 
-def load_onnx(path: str | Path, quantized: bool = False, threads: int = 0) -> OnnxEncoder:
-    """An encoder with sentence-transformers' `encode` signature, exporting the model on first use."""
+def load_onnx(path: str | Path, quantized: bool = False, threads: int = 0, weights: str | None = None) -> OnnxEncoder:
+    """An encoder with sentence-transformers' `encode` signature, exporting the model on first use.
+
+    ``weights``: the int8 weight type ('u8' or 's8'; None = this CPU's default); ignored for fp32."""
     model_dir = Path(path)
-    target = export_dir(model_dir, quantized)
+    weights = weights or default_weights()
+    if weights not in WEIGHTS:
+        raise ModelError(f"int8 weights {weights!r} must be one of {', '.join(WEIGHTS)}")
+    target = export_dir(model_dir, quantized, weights)
     if not (target / ONNX_FILE).is_file():
         with _export_lock:
             if not (target / ONNX_FILE).is_file():
-                print(f"exporting the embedding model to ONNX{' (int8)' if quantized else ''} once, into {target} ...",
-                      file=sys.stderr, flush=True)
-                _export(model_dir, target, quantized)
+                what = f" (int8, {weights} weights)" if quantized else ""
+                print(f"exporting the embedding model to ONNX{what} once, into {target} ...", file=sys.stderr, flush=True)
+                _export(model_dir, target, quantized, weights)
     return OnnxEncoder(model_dir, target / ONNX_FILE, threads=threads)
 
 
 # -- export ------------------------------------------------------------------------------------------
 
-def _export(model_dir: Path, target: Path, quantized: bool) -> None:
+def _export(model_dir: Path, target: Path, quantized: bool, weights: str = "u8") -> None:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=target.name + ".", dir=target.parent))
@@ -78,12 +115,13 @@ def _export(model_dir: Path, target: Path, quantized: bool) -> None:
             fp32 = export_dir(model_dir, quantized=False) / ONNX_FILE
             if not fp32.is_file():
                 _export(model_dir, fp32.parent, quantized=False)
-            _quantize(fp32, tmp / ONNX_FILE)
+            _quantize(fp32, tmp / ONNX_FILE, weights)
         else:
             _export_fp32(model_dir, tmp / "raw.onnx")
             _fuse(model_dir, tmp / "raw.onnx", tmp / ONNX_FILE)
             (tmp / "raw.onnx").unlink()
         (tmp / "export.json").write_text(json.dumps({"model": str(model_dir), "quantized": quantized,
+                                                     "weights": weights if quantized else None,
                                                      "opset": OPSET, "recipe": RECIPE}))
         try:
             os.rename(tmp, target)
@@ -154,8 +192,9 @@ def _fuse(model_dir: Path, raw: Path, out: Path) -> None:
         root.setLevel(level)
 
 
-def _quantize(fp32: Path, out: Path) -> None:
-    """Dynamic int8: weights stored as uint8 (the AVX2 recipe; no saturation without VNNI), activations per batch."""
+def _quantize(fp32: Path, out: Path, weights: str = "u8") -> None:
+    """Dynamic int8, per channel: weights uint8 ('u8', the AVX2 recipe) or int8 ('s8', for VNNI), activations
+    quantised per batch."""
     try:
         from onnxruntime.quantization import QuantType, quantize_dynamic
     except ImportError:
@@ -165,7 +204,8 @@ def _quantize(fp32: Path, out: Path) -> None:
     root.setLevel(logging.ERROR)  # quantize_dynamic logs a pre-processing hint on the root logger
     try:
         # DefaultTensorType: shape inference cannot type the outputs of the fused (com.microsoft) ops
-        quantize_dynamic(str(fp32), str(out), weight_type=QuantType.QUInt8, per_channel=True,
+        weight_type = QuantType.QInt8 if weights == "s8" else QuantType.QUInt8
+        quantize_dynamic(str(fp32), str(out), weight_type=weight_type, per_channel=True,
                          extra_options={"DefaultTensorType": 1})  # 1 = TensorProto.FLOAT
     finally:
         root.setLevel(level)
@@ -176,7 +216,9 @@ def _quantize(fp32: Path, out: Path) -> None:
 class OnnxEncoder:
     """Tokenise (tokenizers), run the ONNX graph (onnxruntime), pool and normalise (numpy)."""
 
-    def __init__(self, model_dir: Path, onnx_file: Path, threads: int = 0) -> None:
+    def __init__(self, model_dir: Path, onnx_file: Path, threads: int = 0, parallel: str = "batches") -> None:
+        """``threads``: 0 = every core. ``parallel``: 'batches' = that many batches at once on a single-threaded
+        session (the default), 'ops' = one batch at a time on ONNX Runtime's intra-op thread pool."""
         try:
             import onnxruntime as ort
         except ImportError:
@@ -185,10 +227,14 @@ class OnnxEncoder:
 
         self.model_dir = Path(model_dir)
         self.onnx_file = Path(onnx_file)
+        self.workers = max(1, threads or os.cpu_count() or 1)
+        self.parallel = parallel if self.workers > 1 else "ops"
+        self._pool: ThreadPoolExecutor | None = None
         opts = ort.SessionOptions()
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        if threads:
-            opts.intra_op_num_threads = threads
+        # data parallel: each batch on one thread, no intra-op pool (its barriers stall when another process holds
+        # a core: measured in README Performance); `run` is thread-safe on one session
+        opts.intra_op_num_threads = 1 if self.parallel == "batches" else self.workers
         # idle worker threads sleep instead of spinning: between embedding calls they would otherwise keep a core
         # busy that llama.cpp needs (the thread plan: README, Performance)
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
@@ -225,8 +271,12 @@ class OnnxEncoder:
         # length-sorted batches: padding to the longest text of a batch wastes little when lengths are alike
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for b in range(0, len(order), batch_size):
-            rows = order[b : b + batch_size]
+        size = max(1, batch_size)
+        if self.parallel == "batches" and len(texts) < size * self.workers:
+            size = max(1, -(-len(texts) // self.workers))  # fewer texts than workers x batch: one batch per worker
+        batches = [order[b : b + size] for b in range(0, len(order), size)]
+
+        def run(rows: list[int]) -> None:
             width = max(len(encodings[i].ids) for i in rows)
             ids = np.full((len(rows), width), self.pad_id, dtype=np.int64)
             mask = np.zeros((len(rows), width), dtype=np.int64)
@@ -238,13 +288,26 @@ class OnnxEncoder:
             if "token_type_ids" in self.inputs:
                 feeds["token_type_ids"] = np.zeros_like(ids)
             hidden = self.session.run(None, feeds)[0]
-            out[rows] = self._pool(hidden, mask)
+            out[rows] = self._pooled(hidden, mask)
+
+        if self.parallel == "batches" and len(batches) > 1:
+            list(self._workers().map(run, batches))  # list(): re-raises a worker's exception here
+        else:
+            for rows in batches:
+                run(rows)
         if normalize_embeddings or self.normalize:
             norms = np.linalg.norm(out, axis=1, keepdims=True)
             out /= np.maximum(norms, 1e-12)
         return out
 
-    def _pool(self, hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    def _workers(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            with _export_lock:
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="qa-embed")
+        return self._pool
+
+    def _pooled(self, hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
         if self.pooling == "cls":
             return hidden[:, 0]
         m = mask[:, :, None].astype(np.float32)

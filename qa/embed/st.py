@@ -25,7 +25,27 @@ class SentenceTransformerEmbedder:
         self._model = None
         self._tokenizer = None
         self._lock = threading.Lock()
+        self._int8: str | None = None  # int8 weight type, when the index says which (see int8_weights)
         self.dim = self._read_dim()
+
+    @property
+    def int8_weights(self) -> str | None:
+        """Backend 'onnx-int8': the int8 weight type ('u8' or 's8', qa/embed/ort.py), else None."""
+        if self.settings.backend != "onnx-int8":
+            return None
+        if self._int8 is None:
+            from .ort import default_weights
+
+            self._int8 = default_weights()
+        return self._int8
+
+    def use_int8_weights(self, weights: str) -> None:
+        """Embed with the int8 weights an index was built with (reloads the model if another one is loaded)."""
+        if self.settings.backend != "onnx-int8" or weights == self.int8_weights:
+            return
+        with self._lock:
+            self._int8 = weights
+            self._model = None
 
     @property
     def digest(self) -> str:
@@ -61,7 +81,8 @@ class SentenceTransformerEmbedder:
             else:  # ONNX Runtime + tokenizers only: torch and sentence-transformers stay unloaded (~0.4 GB, seconds)
                 from .ort import load_onnx
 
-                model = load_onnx(self.path, quantized=backend == "onnx-int8", threads=self.settings.threads)
+                model = load_onnx(self.path, quantized=backend == "onnx-int8", threads=self.settings.threads,
+                                  weights=self.int8_weights)
         except (OSError, ValueError) as exc:
             raise ModelError(f"cannot load embedding model from {self.path}: {exc}") from None
         model.max_seq_length = min(self.settings.max_tokens, model.max_seq_length or self.settings.max_tokens)

@@ -74,11 +74,12 @@ class Index:
         self.path = Path(path).expanduser()
         self.settings = settings
         self.dim = embedder.dim
-        self.expected = manifest.fingerprint(settings, embedder)
         if rebuild and self.path.exists():
             _wipe(self.path)
         self._upgrade = False
         found = _open_checks(self.path, create)
+        manifest.adopt(found, embedder)  # an int8 index is read with the int8 weights it was built with
+        self.expected = manifest.fingerprint(settings, embedder)
         if found is None:
             self.path.mkdir(parents=True, exist_ok=True)
             manifest.write(self.path, self.expected)

@@ -132,6 +132,7 @@ def check_index(folder: str | Path, settings: Any, embedder: Any, full: bool = F
     else:
         try:
             found = manifest.read(folder)
+            manifest.adopt(found, embedder)
             manifest.check(folder, found, manifest.fingerprint(settings, embedder))
             emb = found.get("embedding", {})
             report.add(MANIFEST, True, f"embedding {emb.get('model')} ({emb.get('backend')}, {emb.get('dim')} dims), "

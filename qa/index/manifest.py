@@ -21,16 +21,28 @@ from .schema import CHUNKER_VERSION, MANIFEST, SCHEMA_VERSION
 def fingerprint(settings: Settings, embedder: Any) -> dict[str, Any]:
     """The expected fingerprint for these settings and this embedder (name, dim, weights digest)."""
     c = settings.chunking
+    embedding = {"model": embedder.name, "digest": getattr(embedder, "digest", embedder.name),
+                 "backend": settings.embedding.backend, "dim": embedder.dim, "max_tokens": settings.embedding.max_tokens}
+    if getattr(embedder, "int8_weights", None) == "s8":  # recorded only for 's8': indexes built before it are 'u8'
+        embedding["int8"] = "s8"
     return {
         "schema_version": SCHEMA_VERSION,
-        "embedding": {"model": embedder.name, "digest": getattr(embedder, "digest", embedder.name),
-                      "backend": settings.embedding.backend, "dim": embedder.dim,
-                      "max_tokens": settings.embedding.max_tokens},
+        "embedding": embedding,
         "chunking": {"max_tokens": c.max_tokens, "overlap_tokens": c.overlap_tokens, "min_tokens": c.min_tokens,
                      "tokenizer": embedder.name, "version": CHUNKER_VERSION},
         # which search backend keeps the vectors: an index is never opened with the other one
         "index": {"backend": settings.index.backend},
     }
+
+
+def adopt(found: dict[str, Any] | None, embedder: Any) -> None:
+    """Let the embedder use the int8 weights an existing index was built with (qa/embed/ort.py): 's8' where the
+    manifest records it, 'u8' where it records none. Called before `fingerprint`, so the two then agree."""
+    emb = (found or {}).get("embedding")
+    if isinstance(emb, dict) and emb.get("backend") == "onnx-int8" and hasattr(embedder, "use_int8_weights"):
+        weights = emb.get("int8", "u8")
+        if weights in ("u8", "s8"):
+            embedder.use_int8_weights(weights)
 
 
 def read(folder: Path) -> dict[str, Any]:
