@@ -2,6 +2,13 @@
 
 The model loads once per process (cached by path and context settings) and every call holds a lock: a
 llama.cpp context is not thread-safe. Stop strings come from the prompt file (qa/generate/prompts.py).
+
+Threads (`llm.threads` = 0, the thread plan of README Performance): each call runs on the cores other processes
+left idle since the previous call (all of them on an idle machine, one of two while another CPU-bound process
+runs), read from /proc/stat less this process's own CPU time. llama.cpp's threads wait for each other at every
+operation of every layer; one thread on a core another process holds stalls all of them. A fixed llm.threads
+> 0 is used as given. `calls` records what each call cost (tokens evaluated, tokens reused from the KV cache,
+tokens generated, seconds, threads), for the benchmark (eval/bench.py).
 """
 
 from __future__ import annotations
@@ -9,6 +16,8 @@ from __future__ import annotations
 import atexit
 import os
 import threading
+import time
+from collections import deque
 from collections.abc import Iterator, Sequence
 
 from ..config import LLMSettings
@@ -41,6 +50,9 @@ class LlamaCppGenerator:
         self.name = self.path.name
         self.n_ctx = self.settings.n_ctx
         self.lock = threading.Lock()
+        self.calls: deque[dict] = deque(maxlen=256)  # the cost of each recent call, newest last
+        self._share = CpuShare()
+        self._threads = 0  # what the context is set to now (0: as loaded)
 
     @property
     def llm(self):  # noqa: ANN201 - llama_cpp.Llama
@@ -61,10 +73,10 @@ class LlamaCppGenerator:
                 return llama_cpp.Llama(
                     model_path=str(self.path),
                     n_ctx=self.settings.n_ctx,
-                    n_threads=self.settings.threads or max(1, os.cpu_count() or 1),
+                    n_threads=self.settings.threads or cores(),
                     # prompt evaluation too: left alone it uses every core even with llm.threads = 1 (measured on
                     # 2 busy cores: 1 thread 75 prompt tokens/s, 2 threads 21-30)
-                    n_threads_batch=self.settings.threads or max(1, os.cpu_count() or 1),
+                    n_threads_batch=self.settings.threads or cores(),
                     seed=self.settings.seed,
                     logits_all=False,
                     verbose=False,
@@ -84,15 +96,30 @@ class LlamaCppGenerator:
     def _stream(self, messages: Sequence[Message], max_tokens: int, stop: Sequence[str]) -> Iterator[str]:
         with self.lock:
             llm = self.llm
+            threads = self._plan(llm)
+            t, first, pieces = time.perf_counter(), None, 0
+            before = list(llm.input_ids[: llm.n_tokens])
+            try:  # the prompt as llama-cpp-python formats it (the model's chat template), for the cost record
+                text = self.chat_prompt(messages)
+                prompt_ids = llm.tokenize(text.encode("utf-8"), special=True)
+            except Exception:  # noqa: BLE001 - only the record would be off
+                prompt_ids = []
             params = dict(max_tokens=max_tokens, temperature=self.settings.temperature, top_k=1 if self.settings.temperature == 0 else 40,
                           seed=self.settings.seed, stream=True, repeat_penalty=1.1)
             if self.settings.chat_format == "plain":
                 prompt = "\n\n".join(m["content"] for m in messages)
-                for part in llm.create_completion(prompt, stop=list(stop), **params):
-                    yield part["choices"][0].get("text", "")
+                parts = (part["choices"][0].get("text", "") for part in llm.create_completion(prompt, stop=list(stop), **params))
             else:
-                for part in llm.create_chat_completion(messages=list(messages), stop=list(stop), **params):
-                    yield part["choices"][0]["delta"].get("content", "") or ""
+                parts = (part["choices"][0]["delta"].get("content", "") or ""
+                         for part in llm.create_chat_completion(messages=list(messages), stop=list(stop), **params))
+            try:
+                for piece in parts:
+                    if piece and first is None:
+                        first = time.perf_counter() - t
+                    pieces += bool(piece)
+                    yield piece
+            finally:
+                self._record("generate", len(prompt_ids), _reused(before, prompt_ids), pieces, t, threads, first)
 
 
     # -- reading: raw prompts, the KV cache of a shared prefix reused (qa/answer/model.py) ------------------------
@@ -112,8 +139,15 @@ class LlamaCppGenerator:
     def complete(self, prompt: str, max_tokens: int, stop: Sequence[str] = ()) -> str:
         """Greedy continuation of a raw prompt (the cache of the prefix it shares with the last call is reused)."""
         with self.lock:
-            out = self.llm.create_completion(prompt, max_tokens=max_tokens, temperature=0.0, top_k=1, stop=list(stop),
-                                             repeat_penalty=1.0, seed=self.settings.seed)
+            llm = self.llm
+            threads = self._plan(llm)
+            t = time.perf_counter()
+            tokens = llm.tokenize(prompt.encode("utf-8"), special=True)
+            reused = _reused(llm.input_ids[: llm.n_tokens], tokens)
+            out = llm.create_completion(prompt, max_tokens=max_tokens, temperature=0.0, top_k=1, stop=list(stop),
+                                        repeat_penalty=1.0, seed=self.settings.seed)
+            usage = out.get("usage") or {}
+            self._record("complete", len(tokens), reused, int(usage.get("completion_tokens", 0)), t, threads)
         return out["choices"][0]["text"]
 
     def next_token_logprobs(self, prompt: str, options: Sequence[str]) -> list[float]:
@@ -122,15 +156,14 @@ class LlamaCppGenerator:
 
         with self.lock:
             llm = self.llm
+            threads = self._plan(llm)
+            t = time.perf_counter()
             tokens = llm.tokenize(prompt.encode("utf-8"), special=True)[-(self.n_ctx - 8):]
-            have = list(llm.input_ids[: llm.n_tokens])
-            common = 0
-            for a, b in zip(have, tokens[:-1]):  # at least the last token is evaluated again, for its logits
-                if a != b:
-                    break
-                common += 1
+            # at least the last token is evaluated again, for its logits
+            common = _common(llm.input_ids[: llm.n_tokens], tokens[:-1])
             llm.n_tokens = common
             llm.eval(tokens[common:])
+            self._record("next_token_logprobs", len(tokens), common, 0, t, threads)
             logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),)).astype(np.float64)
             m = logits.max()
             log_z = m + np.log(np.exp(logits - m).sum())
@@ -139,6 +172,91 @@ class LlamaCppGenerator:
                 ids = llm.tokenize(option.encode("utf-8"), add_bos=False, special=False)
                 out.append(float(logits[ids[0]] - log_z) if ids else float("-inf"))
             return out
+
+
+    # -- the thread plan and the cost of each call ----------------------------------------------------------------
+    def _plan(self, llm) -> int:  # noqa: ANN001 - llama_cpp.Llama
+        """Threads for the next call: llm.threads when set, else the cores other processes left idle."""
+        want = self.settings.threads or self._share.free_cores()
+        if want != self._threads:
+            import llama_cpp
+
+            llama_cpp.llama_set_n_threads(llm._ctx.ctx, want, want)
+            self._threads = want
+        return want
+
+    def _record(self, call: str, prompt: int, reused: int, generated: int, started: float, threads: int,
+                first: float | None = None) -> None:
+        seconds = time.perf_counter() - started
+        self.calls.append({"call": call, "prompt_tokens": prompt, "reused_tokens": reused, "evaluated_tokens": prompt - reused,
+                           "generated_tokens": generated, "seconds": round(seconds, 4), "threads": threads,
+                           "first_token_s": None if first is None else round(first, 4)})
+        self._share.mark()  # our own call's CPU is not another process's
+
+
+def cores() -> int:
+    """CPU cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+class CpuShare:
+    """How many cores other processes kept busy since the last look: all CPU time in /proc/stat less this
+    process's own (every thread of it), per second of wall time."""
+
+    MIN_WINDOW_S = 0.2  # a shorter window (calls back to back) keeps the previous answer
+    BUSY = 0.5  # a core counts as taken when others used at least half of one
+
+    def __init__(self) -> None:
+        self.last = self._sample()
+        self.others = 0.0
+
+    @staticmethod
+    def _sample() -> tuple[float, float, float] | None:
+        try:
+            with open("/proc/stat", encoding="ascii") as fh:
+                fields = [int(x) for x in fh.readline().split()[1:]]
+        except (OSError, ValueError):
+            return None
+        tick = os.sysconf("SC_CLK_TCK")
+        busy = (sum(fields[:8]) - fields[3] - (fields[4] if len(fields) > 4 else 0)) / tick  # not idle, not iowait
+        own = sum(os.times()[:2])
+        return time.monotonic(), busy, own
+
+    def mark(self) -> None:
+        """Start a new window now (after a call of ours)."""
+        self.last = self._sample()
+
+    def free_cores(self) -> int:
+        """Cores minus the cores other processes used in the window since the last mark (at least one)."""
+        now = self._sample()
+        n = cores()
+        if now is None or self.last is None:
+            return n
+        wall = now[0] - self.last[0]
+        if wall >= self.MIN_WINDOW_S:
+            self.others = max(0.0, ((now[1] - self.last[1]) - (now[2] - self.last[2])) / wall)
+            self.last = now
+        taken = int(self.others + (1 - self.BUSY))  # 0.5 core or more counts as one
+        return max(1, min(n, n - taken))
+
+
+def _common(a: Sequence[int], b: Sequence[int]) -> int:
+    """Length of the common prefix of two token lists."""
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _reused(cached: Sequence[int], prompt: Sequence[int]) -> int:
+    """Prompt tokens llama-cpp-python takes from the KV cache: the common prefix, less the last prompt token,
+    which is always evaluated again (its logits start the reply)."""
+    return min(_common(cached, prompt), max(0, len(prompt) - 1))
 
 
 def _silence_llama(llama_cpp) -> None:  # noqa: ANN001
