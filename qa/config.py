@@ -57,7 +57,7 @@ class IngestSettings:
     max_file_mb: float = _doc("Files larger than this are skipped with a warning.", 200.0)
     max_article_chars: int = _doc("Articles longer than this are cut at a sentence boundary (with a warning).", 400_000)
     batch_articles: int = _doc("Articles per committed batch (a crash loses at most one batch).", 64)
-    exact_search_max: int = _doc("Up to this many vectors FAISS searches exactly (flat); above it an HNSW graph is built.", 200_000)
+    exact_search_max: int = _doc("Up to this many vectors FAISS searches exactly (flat); above it an HNSW graph is built when the index is saved (recall@10 >= 0.99 at 93k vectors, 0.5 ms instead of ~10: README Performance).", 50_000)
     dedup_threshold: float = _doc("Jaccard similarity of word 5-gram shingles above which two articles are the same story.", 0.7)
 
 

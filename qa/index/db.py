@@ -242,6 +242,11 @@ class Database:
         rows = self._all(f"SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id WHERE {where}", args)
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
+    def chunk_dates(self) -> tuple[np.ndarray, list[str | None]]:
+        """(chunk ids, their articles' published dates) of every chunk: what date windows are cut from."""
+        rows = self._all("SELECT c.id, a.published FROM chunks c JOIN articles a ON a.id = c.article_id")
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)), [r[1] for r in rows]
+
     def passages(self, chunk_ids: Sequence[int]) -> dict[int, Passage]:
         """Passages (chunk text + article metadata) by chunk id."""
         rows = self._in(
@@ -285,19 +290,20 @@ class Database:
 
     # -- keyword search (FTS5) ---------------------------------------------------------------------
     def bm25(self, expr: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
-        """(chunk id, BM25 score; higher is better) of an FTS5 query; ``allowed`` restricts to those chunk ids."""
-        sql = f"SELECT rowid, -{BM25} FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY {BM25} LIMIT ?"
+        """(chunk id, BM25 score; higher is better) of an FTS5 query; ``allowed`` restricts to those chunk ids
+        (the first k of the best 20 k that are allowed).
+
+        The score is computed once per matching row: ORDER BY its alias (ORDER BY -bm25(...) beside a selected
+        bm25(...) made SQLite rank every match twice, ~10% of the query)."""
+        sql = f"SELECT rowid, {BM25} AS s FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY s LIMIT ?"
         if allowed is None:
-            return [(int(r), float(s)) for r, s in self._all(sql, (expr, k))]
-        allowed_set = set(allowed.tolist())
-        rows = []
-        with self.lock:
-            for rowid, score in self.conn.execute(sql, (expr, k * 20)):
-                if rowid in allowed_set:
-                    rows.append((int(rowid), float(score)))
-                    if len(rows) >= k:
-                        break
-        return rows
+            return [(int(r), -float(s)) for r, s in self._all(sql, (expr, k))]
+        rows = self._all(sql, (expr, k * 20))
+        if not rows:
+            return []
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        keep = _members(ids, allowed)
+        return [(int(r), -float(s)) for (r, s), ok in zip(rows, keep) if ok][:k]
 
     def doc_freq(self, term: str) -> int:
         """How many chunks hold a stemmed term (title or text): the keyword index's own count of that stem."""
@@ -446,6 +452,17 @@ def _store_error(path: Path, exc: sqlite3.Error) -> StoreError | None:
     if "readonly" in msg or "read-only" in msg:
         return StoreError(f"cannot write {path} ({msg}): make the index folder writable")
     return None
+
+
+def _members(ids: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """Which of ``ids`` are in ``allowed`` (a sorted array is searched, any other one sorted first)."""
+    allowed = np.asarray(allowed, dtype=np.int64)
+    if len(allowed) == 0:
+        return np.zeros(len(ids), dtype=bool)
+    if len(allowed) > 1 and not bool(np.all(allowed[1:] >= allowed[:-1])):
+        allowed = np.sort(allowed)
+    at = np.minimum(np.searchsorted(allowed, ids), len(allowed) - 1)
+    return allowed[at] == ids
 
 
 def _article(row: tuple) -> Article:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .stem import porter
 
@@ -27,6 +28,7 @@ def words(text: str) -> list[str]:
     return [w.lower().replace("’", "'") for w in TOKEN.findall(text)]
 
 
+@lru_cache(maxsize=1 << 17)  # pure; a question's passages and evidence stem the same words thousands of times
 def stem(word: str) -> str:
     """The Porter stem (qa/text/stem.py: the same stems as the keyword index's FTS5 'porter' tokenizer)."""
     w = word.lower().replace("’", "'")
