@@ -152,12 +152,7 @@ class OpenAIGenerator:
         conn, resp = self._open(method, path, body, root)
         url = self._url(path, root)
         try:
-            raw = resp.read()
-        except (TimeoutError, socket.timeout):
-            raise ModelError(f"the model server at {url} sent nothing for {self.timeout:g} s (llm.timeout_s): "
-                             "check it is not overloaded, or raise llm.timeout_s") from None
-        except (OSError, http.client.HTTPException) as exc:
-            raise ModelError(f"the model server at {url} broke off its reply ({_reason(exc)}): check the server's log") from None
+            raw = _read(resp.read, url, self.timeout)
         finally:
             conn.close()
         try:
@@ -176,14 +171,7 @@ class OpenAIGenerator:
                 yield _text(_json(resp.read(), url), plain, url) or ""
                 return
             while True:
-                try:
-                    line = resp.readline()
-                except (TimeoutError, socket.timeout):
-                    raise ModelError(f"the model server at {url} sent nothing for {self.timeout:g} s mid-reply "
-                                     "(llm.timeout_s): check it is not overloaded, or raise llm.timeout_s") from None
-                except (OSError, http.client.HTTPException) as exc:
-                    raise ModelError(f"the model server at {url} broke off its reply ({_reason(exc)}): "
-                                     "check the server's log") from None
+                line = _read(resp.readline, url, self.timeout, " mid-reply")
                 if not line:
                     return  # the server closed the stream (some send no [DONE])
                 line = line.strip()
@@ -299,3 +287,14 @@ def _clip(raw: bytes | str, n: int = 160) -> str:
     text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
     text = re.sub(r"\s+", " ", text).strip()
     return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _read(read: Any, url: str, timeout: float, when: str = "") -> bytes:
+    """``read()`` of a reply; a stall or a broken connection is one line naming the URL and the fix."""
+    try:
+        return read()
+    except (TimeoutError, socket.timeout):
+        raise ModelError(f"the model server at {url} sent nothing for {timeout:g} s{when} (llm.timeout_s): "
+                         "check it is not overloaded, or raise llm.timeout_s") from None
+    except (OSError, http.client.HTTPException) as exc:
+        raise ModelError(f"the model server at {url} broke off its reply ({_reason(exc)}): check the server's log") from None

@@ -16,31 +16,14 @@ def _cons(b: str, i: int) -> bool:
 
 
 def _m(b: str, j: int) -> int:
-    """The measure of b[0..j]: the number of VC sequences."""
-    n, i = 0, 0
-    while True:
-        if i > j:
-            return n
-        if not _cons(b, i):
-            break
-        i += 1
-    i += 1
-    while True:
-        while True:
-            if i > j:
-                return n
-            if _cons(b, i):
-                break
-            i += 1
-        i += 1
-        n += 1
-        while True:
-            if i > j:
-                return n
-            if not _cons(b, i):
-                break
-            i += 1
-        i += 1
+    """The measure of b[0..j]: the number of vowel-consonant sequences."""
+    n, prev_vowel = 0, False
+    for i in range(j + 1):
+        vowel = not _cons(b, i)
+        if prev_vowel and not vowel:
+            n += 1
+        prev_vowel = vowel
+    return n
 
 
 def _vowel_in(b: str, j: int) -> bool:
