@@ -191,7 +191,6 @@ class LlamaCppGenerator:
         self.calls.append({"call": call, "prompt_tokens": prompt, "reused_tokens": reused, "evaluated_tokens": prompt - reused,
                            "generated_tokens": generated, "seconds": round(seconds, 4), "threads": threads,
                            "first_token_s": None if first is None else round(first, 4)})
-        self._share.mark()  # our own call's CPU is not another process's
 
 
 def cores() -> int:
@@ -204,9 +203,11 @@ def cores() -> int:
 
 class CpuShare:
     """How many cores other processes kept busy since the last look: all CPU time in /proc/stat less this
-    process's own (every thread of it), per second of wall time."""
+    process's own (every thread of it, llama.cpp's included), per second of wall time. The window spans our own
+    calls too, so calls back to back still see a competitor: with 2 threads beside it, the cores are full and
+    ours used ~1.3 of them."""
 
-    MIN_WINDOW_S = 0.2  # a shorter window (calls back to back) keeps the previous answer
+    MIN_WINDOW_S = 0.2  # a shorter window keeps the previous answer
     BUSY = 0.5  # a core counts as taken when others used at least half of one
 
     def __init__(self) -> None:
@@ -224,10 +225,6 @@ class CpuShare:
         busy = (sum(fields[:8]) - fields[3] - (fields[4] if len(fields) > 4 else 0)) / tick  # not idle, not iowait
         own = sum(os.times()[:2])
         return time.monotonic(), busy, own
-
-    def mark(self) -> None:
-        """Start a new window now (after a call of ours)."""
-        self.last = self._sample()
 
     def free_cores(self) -> int:
         """Cores minus the cores other processes used in the window since the last mark (at least one)."""
