@@ -4,6 +4,8 @@
     python -m eval.fit_reader cache --set dev
     python -m eval.fit_reader model --set train --every 3 --model qwen2.5-coder-1.5b   # the model's readings
     python -m eval.fit_reader fit [--model qwen2.5-coder-1.5b]   # fit on TRAIN (week folds), write qa/answer/weights.json
+    python -m eval.fit_reader subset-corpus --shard 0/12 --to /tmp/train-sub12.jsonl.gz   # articles every 12th question can find
+    python -m eval.fit_reader fit --model qwen2.5-coder-1.5b --index index/train12 --stack-only   # the stack only
     python -m eval.fit_reader report --set dev [--model ...]     # score the shipped weights on DEV (nothing is fit there)
 
 Sets: train = ../shared/data/realtimeqa-train with index/train, dev = ../shared/data/realtimeqa-dev with index/dev
@@ -464,13 +466,18 @@ def build_readings(name: str, index: str, model_name: str, limit: int | None = N
     return path
 
 
-def fit(index: str, l2: float, write: bool = True, k: int = 10, model_name: str | None = None) -> dict[str, Any]:
+def fit(index: str, l2: float, write: bool = True, k: int = 10, model_name: str | None = None,
+        stack_only: bool = False) -> dict[str, Any]:
     """Fit on TRAIN: cross-validated figures by week, then the weights on all TRAIN weeks (written with metadata).
 
     With ``model_name``, the language model's readings (`build_readings`) are stacked on the feature ranking
-    ('short_model', 'choice_model'), fit on the TRAIN questions that have a reading."""
+    ('short_model', 'choice_model'), fit on the TRAIN questions that have a reading. With ``stack_only`` the
+    feature ranking of the weights file is kept (fit on every TRAIN question) and only the stack is fit, on the
+    questions of the cache (e.g. every 12th, `cache --shard 0/12`); its cross-validation refits both per fold."""
     readings = load_readings("train", index, model_name) if model_name else {}
     items = prepare(load_cache("train", index), readings)
+    if stack_only:
+        return _fit_stack_only(items, index, l2, write, k, model_name, readings)
     data: dict[str, Any] = {"fit": {"set": "RealTimeQA TRAIN (../shared/data/realtimeqa-train)", "questions": len(items),
                                     "weeks": len({it["row"]["week"] for it in items}),
                                     "questions_sha256": sha256(questions_file("train")), "index": str(index),
@@ -501,6 +508,39 @@ def fit(index: str, l2: float, write: bool = True, k: int = 10, model_name: str 
     return data
 
 
+def _fit_stack_only(items: list[dict], index: str, l2: float, write: bool, k: int, model_name: str | None,
+                    readings: dict) -> dict[str, Any]:
+    if not readings:
+        sys.exit("error: --stack-only needs --model and that model's readings (python -m eval.fit_reader model ...)")
+    data = json.loads(WEIGHTS.read_text(encoding="utf-8"))
+    cv = cross_validate(items, l2, k, with_model=True)
+    fig = figures(cv)
+    print_figures(f"TRAIN, cross-validated by week ({k} folds), with {model_name}'s reading ({len(cv)} questions)", fig)
+    per_type(cv)
+    ids = {p["id"] for p in cv}
+    same = figures([p for p in cross_validate(items, l2, k) if p["id"] in ids])
+    print_figures("the same questions without the model", same)
+    base = {"short": data["short"], "choice": data["choice"]}
+    rescore_answer_features(items, base["short"])
+    stack = fit_stack(items, base, l2)
+    data["short_model"], data["choice_model"] = stack["short"], stack["choice"]
+    data["fit"]["cross_validated"]["model"] = fig
+    data["fit"]["cross_validated"]["base_on_model_questions"] = same
+    data["fit"]["model"] = model_name
+    data["fit"]["model_questions"] = sum(bool(it.get("model")) for it in items)
+    data["fit"]["model_fit"] = {"index": str(index), "date": time.strftime("%Y-%m-%d"), "questions": len(items),
+                                "command": f"python -m eval.fit_reader fit --model {model_name} --stack-only",
+                                "note": "the stack (short_model, choice_model) is fit on these questions with the "
+                                        "feature ranking above fixed; its cross-validation refits both per fold; the "
+                                        "index holds the articles they can find (python -m eval.fit_reader "
+                                        "subset-corpus --shard 0/12: BM25 top 12 for the question and top 3 per "
+                                        "choice, as_of rule; 1,937 of 11,453 articles)"}
+    if write:
+        WEIGHTS.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+        print(f"\nwrote {WEIGHTS}")
+    return data
+
+
 def report(name: str, index: str, model_name: str | None = None) -> dict[str, Any]:
     """Score the shipped weights on a set (no fitting), without and (given readings) with the language model."""
     from qa.answer.ranker import load_weights
@@ -524,6 +564,42 @@ def report(name: str, index: str, model_name: str | None = None) -> dict[str, An
     return out
 
 
+def subset_corpus(name: str, out: str, shard: str, per_question: int = 12, per_choice: int = 3) -> None:
+    """The articles a subset of questions (k %% n == i, as `cache --shard i/n`) can find: for each, the BM25 top
+    articles (SQLite FTS5, porter, published on or before its as_of) for the question and for question + each choice,
+    and its quiz-evidence paragraph. An index of these stands in for the whole TRAIN index (an hour to embed) when
+    the language model is read on that subset: same scorer and date rule, fewer distractors."""
+    import gzip
+    import re
+    import sqlite3
+
+    i, n = (int(x) for x in shard.split("/"))
+    qs = [q for k, q in enumerate(load_questions(name)) if k % n == i]
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE VIRTUAL TABLE a USING fts5(id UNINDEXED, published UNINDEXED, title, text, tokenize='porter')")
+    rows = {}
+    with gzip.open(SETS[name] / "corpus.jsonl.gz", "rt", encoding="utf-8") as fh:
+        for line in fh:
+            d = json.loads(line)
+            rows[d["id"]] = line
+            db.execute("INSERT INTO a VALUES (?,?,?,?)", (d["id"], d.get("published", "")[:10], d["title"], d["text"]))
+    words = lambda t: " OR ".join(f'"{w}"' for w in dict.fromkeys(re.findall(r"[A-Za-z0-9]{3,}", t.lower())))  # noqa: E731
+    keep: set[str] = set()
+    for q in qs:
+        for text, k in [(q["question"], per_question), *((q["question"] + " " + c, per_choice) for c in q["choices"])]:
+            if words(text):
+                keep.update(r[0] for r in db.execute(
+                    "SELECT id FROM a WHERE a MATCH ? AND published <= ? ORDER BY bm25(a) LIMIT ?",
+                    (words(text), q["as_of"], k)))
+        if q.get("evidence_id") in rows:
+            keep.add(q["evidence_id"])
+    with gzip.open(out, "wt", encoding="utf-8") as fh:
+        for aid, line in rows.items():
+            if aid in keep:
+                fh.write(line)
+    print(f"{len(keep)} of {len(rows)} articles for {len(qs)} questions -> {out}")
+
+
 def noev_index(src: str, dst: str) -> None:
     """A copy of an index without the quiz-evidence paragraphs (rtqa-ev-*): no re-embedding."""
     import shutil
@@ -541,7 +617,7 @@ def noev_index(src: str, dst: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m eval.fit_reader", description=__doc__.splitlines()[0])
-    p.add_argument("command", choices=["cache", "model", "fit", "report", "noev-index"])
+    p.add_argument("command", choices=["cache", "model", "fit", "report", "noev-index", "subset-corpus"])
     p.add_argument("--model", help="model / fit / report: the language model's readings as features (e.g. qwen2.5-coder-1.5b)")
     p.add_argument("--every", type=int, default=1, help="model: read every n-th question only")
     p.add_argument("--threads", type=int, default=2, help="model: llama.cpp threads")
@@ -553,6 +629,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--l2", type=float, default=0.3)
     p.add_argument("--folds", type=int, default=10, help="fit: cross-validation folds (blocks of whole weeks)")
     p.add_argument("--dry-run", action="store_true", help="fit: print, do not write the weights file")
+    p.add_argument("--stack-only", action="store_true",
+                   help="fit: keep the weights file's feature ranking, fit only the model's stack on the cached questions")
     args = p.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     index = args.index or str(REPO / "index" / args.set)
@@ -561,9 +639,11 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "model":
         print(f"readings -> {build_readings(args.set, index, args.model or 'qwen2.5-coder-1.5b', args.limit, args.every, args.threads)}")
     elif args.command == "fit":
-        fit(index, args.l2, write=not args.dry_run, k=args.folds, model_name=args.model)
+        fit(index, args.l2, write=not args.dry_run, k=args.folds, model_name=args.model, stack_only=args.stack_only)
     elif args.command == "report":
         report(args.set, index, args.model)
+    elif args.command == "subset-corpus":
+        subset_corpus(args.set, args.to or f"/tmp/{args.set}-subset.jsonl.gz", args.shard)
     elif args.command == "noev-index":
         noev_index(index, args.to or index + "-noev")
     return 0
