@@ -262,3 +262,24 @@ def test_headings_and_fragments_are_not_evidence():
     assert [s.text for s in sentences_of([p])] == ["Ren said the company will never sell its smartphone business."]
     assert is_fragment("Huawei phones") and is_fragment("Read more")
     assert not is_fragment("Sales fell 5% in March.")
+
+
+def test_yes_no_lead_moves_the_cited_claim_sentence_first():
+    """'Will Huawei sell …?': the sentence stating the claim leads even when another evidence sentence was cited
+    first (the answer's first sentence is its short answer for yes/no questions)."""
+    from qa.answer.cite import Claim
+    from qa.answer.compose import lead_with
+    from qa.answer.evidence import Sentence
+    from qa.answer.short import ShortAnswer
+    from qa.types import Evidence
+
+    reuters = "A Reuters report also mentioned that Huawei is in talks to sell its premium smartphones."
+    never = "The president of Huawei said that the company will never sell its smart phone business."
+    evidence = [Evidence(1, reuters, "a", 0, 90, 0), Evidence(2, never, "a", 200, 290, 0)]
+    claims = [Claim(reuters, [1]), Claim(never, [2])]
+    short = ShortAnswer("", Sentence(never, "a", 200, 290, 0), "yesno", 1.0)
+    _, out = lead_with(short, claims, evidence, max_sentences=3)
+    assert [c.text for c in out] == [never, reuters]
+    # a verdict of FALSE (score 0, no TRUE) leaves the order alone
+    _, same = lead_with(ShortAnswer("", Sentence(never, "a", 200, 290, 0), "yesno", 0.0), claims, evidence, 3)
+    assert [c.text for c in same] == [reuters, never]

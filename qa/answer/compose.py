@@ -178,10 +178,13 @@ def lead_with(short: Any, claims: list[cite.Claim], evidence: list[Evidence],
     if short is None or not (short.text or short.type == "yesno"):
         return evidence, claims
     c = short.candidate
-    if short.type == "yesno":  # lead with the sentence that states the question's claim, unless already cited
-        cited = {(e.article_id, e.start) for e in evidence if any(e.n in x.cites for x in claims)}
-        if not (short.text == "TRUE" or short.score > 0) or (c.article_id, c.start) in cited:
+    if short.type == "yesno":  # lead with the sentence that states the question's claim
+        if not (short.text == "TRUE" or short.score > 0):
             return evidence, claims
+        ns = {e.n for e in evidence if (e.article_id, e.start) == (c.article_id, c.start)}
+        first = next((i for i, x in enumerate(claims) if ns & set(x.cites)), None)
+        if first is not None:  # already cited: that claim moves to the front (the short answer is the first claim)
+            return evidence, [claims[first], *claims[:first], *claims[first + 1:]]
     elif claims and mentions(claims[0].text, short.text):
         return evidence, claims
     evidence, ev = with_evidence(evidence, c)
