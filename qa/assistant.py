@@ -149,7 +149,7 @@ class Assistant:
         reader = self.generator if model.wanted(s.answer.model_reader, s.llm.enabled, lambda: self.generator) else None
         if choices:
             search = lambda text: max((sc for _, sc in self.retriever.keyword(text, 1, self.retriever.allowed_ids(req))), default=0.0)  # noqa: E731
-            lp = model.choose(reader, self.prompts, query, choices, ranked) if reader else None
+            lp = model.choose(reader, self.prompts, query, choices, ranked) if reader and s.answer.model_choices == "on" else None
             answer = compose.choice_answer(ctx, choose(pool, choices, search=search, model_logprobs=lp), choices, evidence)
         elif reason := compose.abstain_reason(query, ctx.passages, ranked, s.answer, spoke.name_words if spoke else frozenset()):
             answer = compose.abstained(ctx, reason)

@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--index", metavar="DIR", help="index folder (default: index/default, or $QA_INDEX)")
 
     def model_opt(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--model", metavar="GGUF", help="GGUF model file (default: SmolLM2-135M-Instruct; or $QA_MODEL)")
+        sp.add_argument("--model", metavar="GGUF", help="GGUF model file or name (default: qwen2.5-coder-1.5b; smollm2-135m is the fast one; or $QA_MODEL)")
         sp.add_argument("--no-llm", action="store_true", help="answer extractively, without the language model")
 
     sp = cmd("index", _index, "Index files or folders (txt, md, html, json, jsonl(.gz), csv, RSS/Atom).")

@@ -9,6 +9,13 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# The fast path for tests: SmolLM2-135M wherever a test does not name its model (the default answer model is
+# Qwen2.5-Coder-1.5B; tests that need it say so). QA_MODEL reaches the `qa` subprocesses, DEFAULT the in-process
+# settings built without the environment.
+os.environ.setdefault("QA_MODEL", "smollm2-135m")
+import qa.generate.models as _models  # noqa: E402
+
+_models.DEFAULT = os.environ["QA_MODEL"] if os.environ["QA_MODEL"] in _models.NAMES else "smollm2-135m"
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "corpus" / "sample"

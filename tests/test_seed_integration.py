@@ -50,3 +50,26 @@ def test_cli_json_answer_object(real_sample_index):
     assert {"text", "short", "citations", "passages", "abstained", "timings", "tokens"} <= set(data)
     assert data["timings"]["total"] >= data["timings"]["retrieve"] > 0
     assert "Taiyuan" in data["text"]
+
+
+@pytest.fixture(scope="module")
+def qwen_assistant(real_sample_index):
+    """The default answer model, Qwen2.5-Coder-1.5B (assembled from its installed parts), reading on the sample index."""
+    from qa.assistant import Assistant
+    from qa.generate.models import QWEN, ModelError, assembled
+
+    try:
+        assembled(QWEN)
+    except ModelError as e:
+        pytest.skip(f"Qwen2.5-Coder-1.5B is not installed: {e}")
+    a = Assistant.open(real_sample_index, **{"llm.model": "qwen2.5-coder-1.5b"})
+    yield a
+    a.close()
+
+
+@pytest.mark.parametrize("q", [q for q in seed_questions() if q["answerable"]], ids=lambda q: q["id"])
+def test_seed_short_answer_with_qwen(qwen_assistant, q):
+    """Answer.short itself (not only the answer text) holds the gold answer, with the model reading."""
+    ans = qwen_assistant.ask(q["question"], history=q.get("history"))
+    assert not ans.abstained, ans.dropped
+    assert any(a.lower() in ans.short.lower() for a in q["answers_any"]), ans.short
