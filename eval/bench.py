@@ -1272,46 +1272,47 @@ def _hnsw_lines(results: dict[str, Any]) -> str:
     return out
 
 
-def _answers_table(results: dict[str, Any]) -> str:
-    answers = results.get("answers")
-    if not answers:
+def _md_table(header: str, rows: list[str]) -> str:
+    """A Markdown table: the header row, its separator (one cell per column), the rows; empty without rows."""
+    if not rows:
         return ""
-    lines = ["| model | index | machine | open question: answer p50 / p95 ms | first token p50 / p95 ms | "
-             "multiple choice: answer p50 / p95 ms | model calls per question | threads used | peak RSS MB |",
-             "|---|---|---|---|---|---|---|---|---|"]
-    for a in answers:
+    return "\n".join([header, "|" + "---|" * (header.count("|") - 1), *rows])
+
+
+def _answer_cells(results: dict[str, Any]):  # noqa: ANN202
+    """(answers of one model and index, 'idle' / '+1 CPU-bound process', that condition's cell) for every cell."""
+    for a in results.get("answers") or []:
         for condition, cell in a["cells"].items():
-            o, c = cell["open"], cell["choice"]
-            threads = {}
-            for call in cell["calls"].values():
-                for t, n in call["threads"].items():
-                    threads[t] = threads.get(t, 0) + n
-            lines.append(
-                f"| {a['model']} | {a['articles']:,} articles | {'idle' if condition == 'idle' else '+1 CPU-bound process'} | "
-                f"{_ms(o['total']['p50_ms'])} / {_ms(o['total']['p95_ms'])} | {_ms(o['first_token']['p50_ms'])} / "
-                f"{_ms(o['first_token']['p95_ms'])} | {_ms(c['total']['p50_ms'])} / {_ms(c['total']['p95_ms'])} | "
-                f"{o['model_calls_per_question']} open, {c['model_calls_per_question']} choice | "
-                f"{', '.join(f'{t}: {n}' for t, n in sorted(threads.items())) or '–'} | {a['peak_rss_mb']} |")
-    return "\n".join(lines)
+            yield a, "idle" if condition == "idle" else "+1 CPU-bound process", cell
+
+
+def _answers_table(results: dict[str, Any]) -> str:
+    rows = []
+    for a, machine, cell in _answer_cells(results):
+        o, c = cell["open"], cell["choice"]
+        threads: dict[str, int] = {}
+        for call in cell["calls"].values():
+            for t, n in call["threads"].items():
+                threads[t] = threads.get(t, 0) + n
+        rows.append(
+            f"| {a['model']} | {a['articles']:,} articles | {machine} | "
+            f"{_ms(o['total']['p50_ms'])} / {_ms(o['total']['p95_ms'])} | {_ms(o['first_token']['p50_ms'])} / "
+            f"{_ms(o['first_token']['p95_ms'])} | {_ms(c['total']['p50_ms'])} / {_ms(c['total']['p95_ms'])} | "
+            f"{o['model_calls_per_question']} open, {c['model_calls_per_question']} choice | "
+            f"{', '.join(f'{t}: {n}' for t, n in sorted(threads.items())) or '–'} | {a['peak_rss_mb']} |")
+    return _md_table("| model | index | machine | open question: answer p50 / p95 ms | first token p50 / p95 ms | "
+                     "multiple choice: answer p50 / p95 ms | model calls per question | threads used | peak RSS MB |", rows)
 
 
 def _calls_table(results: dict[str, Any]) -> str:
-    answers = results.get("answers")
-    if not answers:
-        return ""
-    lines = ["| model | index | call (what for) | machine | calls | prompt tokens | reused from KV cache | evaluated | "
-             "generated | seconds p50 / p95 | evaluated tokens/s |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
     what = {"complete": "read: few-word answer", "next_token_logprobs": "choose: letter log-probs",
             "generate": "phrase: streamed answer"}
-    for a in answers:
-        for condition, cell in a["cells"].items():
-            for name, c in cell["calls"].items():
-                lines.append(f"| {a['model']} | {a['articles']:,} | `{name}` ({what.get(name, name)}) | "
-                             f"{'idle' if condition == 'idle' else '+1 process'} | {c['n']} | {c['prompt_tokens_p50']} | "
-                             f"{c['reused_tokens_p50']} | {c['evaluated_tokens_p50']} | {c['generated_tokens_p50']} | "
-                             f"{c['seconds_p50']} / {c['seconds_p95']} | {c['evaluated_tokens_per_s']} |")
-    return "\n".join(lines)
+    rows = [f"| {a['model']} | {a['articles']:,} | `{name}` ({what.get(name, name)}) | {machine} | {c['n']} | "
+            f"{c['prompt_tokens_p50']} | {c['reused_tokens_p50']} | {c['evaluated_tokens_p50']} | "
+            f"{c['generated_tokens_p50']} | {c['seconds_p50']} / {c['seconds_p95']} | {c['evaluated_tokens_per_s']} |"
+            for a, machine, cell in _answer_cells(results) for name, c in cell["calls"].items()]
+    return _md_table("| model | index | call (what for) | machine | calls | prompt tokens | reused from KV cache | "
+                     "evaluated | generated | seconds p50 / p95 | evaluated tokens/s |", rows)
 
 
 def _cold_table(results: dict[str, Any]) -> str:
