@@ -105,6 +105,7 @@ class LLMSettings:
     threads: int = _doc("CPU threads for llama.cpp (0 = all cores).", 0)
     temperature: float = _doc("Sampling temperature (0 = greedy, deterministic).", 0.0)
     seed: int = _doc("Sampling seed.", 0)
+    repack: str = _doc("llama.cpp's extra weight buffers (weights repacked for AMX / AVX512 kernels at load): 'auto' = off on CPUs with AMX, where llama.cpp's AMX kernels crash the process at the first prompt (measured on this project's machines; ggml-org/llama.cpp#20824), on elsewhere; 'on'; 'off'. Env: QA_LLM_REPACK.", "auto")
     chat_format: str = _doc("'' = the model's own chat template; 'plain' = a few-shot completion prompt (for base models).", "")
     enabled: bool = _doc("Call the LLM to phrase answers (False = extractive answers only).", True)
     phrase: str = _doc("Let the model phrase the full answer around the short answer: 'auto' = only when it does not also read (answer.model_reader), since phrasing costs a second prompt (README, Performance); 'on'; 'off' = the answer quotes the evidence.", "auto")
@@ -181,7 +182,7 @@ INDEX_BACKENDS = ("faiss", "milvus")  # qa/index/backend.py
 ENV_VARS = {"QA_MODEL": "llm.model", "QA_INDEX": "index_dir", "QA_EMBED_BACKEND": "embedding.backend",
             "QA_EMBED_THREADS": "embedding.threads",
             "QA_INDEX_BACKEND": "index.backend", "QA_MILVUS_URI": "index.milvus_uri",
-            "QA_LLM_BACKEND": "llm.backend", "QA_LLM_BASE_URL": "llm.base_url"}
+            "QA_LLM_BACKEND": "llm.backend", "QA_LLM_BASE_URL": "llm.base_url", "QA_LLM_REPACK": "llm.repack"}
 LLM_BACKENDS = ("llama", "openai")  # qa/generate/__init__.py maps each to its class
 
 
@@ -291,6 +292,7 @@ def _validate(s: Settings) -> None:
         (0 < s.llm.max_answer_tokens < s.llm.n_ctx // 2, "llm.max_answer_tokens must be > 0 and under half of llm.n_ctx", s.llm.max_answer_tokens),
         (s.llm.chat_format in {"", "plain"}, "llm.chat_format must be '' or 'plain'", s.llm.chat_format),
         (s.llm.backend in LLM_BACKENDS, f"llm.backend must be one of {', '.join(LLM_BACKENDS)}", s.llm.backend),
+        (s.llm.repack in ("auto", "on", "off"), "llm.repack must be auto, on or off", s.llm.repack),
         (s.llm.backend != "openai" or s.llm.base_url.startswith(("http://", "https://")),
          "llm.backend 'openai' needs llm.base_url = the server's API root, like http://127.0.0.1:8000/v1", s.llm.base_url),
         (s.llm.timeout_s > 0, "llm.timeout_s must be > 0", s.llm.timeout_s),

@@ -286,7 +286,12 @@ def llama_server(tmp_path_factory):
     from qa.generate.models import default_model_path
 
     port = free_port()
-    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(default_model_path()), "--host", "127.0.0.1",
+    # llama_cpp.server takes no option for llama.cpp's extra weight buffers, which crash on AMX CPUs (llm.repack):
+    # the server module runs with the same load parameters as the in-process model
+    launch = ("import runpy, sys, llama_cpp; from qa.generate.llama import _model_params, has_amx\n"
+              "with _model_params(llama_cpp, use_extra_bufts=not has_amx()):\n"
+              "    sys.argv[0] = 'llama_cpp.server'; runpy.run_module('llama_cpp.server', run_name='__main__')")
+    cmd = [sys.executable, "-c", launch, "--model", str(default_model_path()), "--host", "127.0.0.1",
            "--port", str(port), "--n_ctx", "2048", "--n_threads", "1", "--n_threads_batch", "1"]
     log_path = tmp_path_factory.mktemp("llama-server") / "server.log"
     log = log_path.open("w")  # a file, not a pipe: llama.cpp's load log would fill a pipe nobody reads and stall it

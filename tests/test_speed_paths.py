@@ -225,3 +225,42 @@ def test_llama_threads_follow_the_cores_other_processes_leave(monkeypatch):
     assert share.free_cores() == 2  # 1 s: 0.5 busy, 0.85 ours (rounding of ticks) -> idle again
     assert not hasattr(share, "mark")  # windows span our own calls: back-to-back calls still see a competitor
     assert llama._common([1, 2, 3, 4], [1, 2, 5]) == 2 and llama._common([], [1]) == 0
+
+
+def test_llama_weight_repack_is_off_with_amx_and_the_load_parameters_are_restored(monkeypatch):
+    import types
+
+    from qa.config import LLMSettings
+    from qa.generate import llama
+
+    gen = object.__new__(llama.LlamaCppGenerator)  # no model file needed for the setting's logic
+    for amx, setting, want in [(True, "auto", False), (False, "auto", True), (True, "on", True), (False, "off", False)]:
+        monkeypatch.setattr(llama, "has_amx", lambda amx=amx: amx)
+        gen.settings = LLMSettings(repack=setting)
+        assert gen.repack is want, (amx, setting)
+
+    class Params:  # stands in for llama_cpp's ctypes struct
+        use_extra_bufts = True
+
+    module = types.SimpleNamespace(llama_model_default_params=Params)
+    package = types.SimpleNamespace(llama_cpp=module)
+    with llama._model_params(package, use_extra_bufts=False, not_a_field=1):
+        p = module.llama_model_default_params()
+        assert p.use_extra_bufts is False and not hasattr(p, "not_a_field")
+    assert module.llama_model_default_params is Params  # restored for every later load
+    with pytest.raises(RuntimeError), llama._model_params(package, use_extra_bufts=False):
+        raise RuntimeError("a failed load")
+    assert module.llama_model_default_params is Params
+
+
+@pytest.mark.model
+def test_the_answer_model_loads_and_reads_on_this_cpu():
+    """The real GGUF model through the real llama.cpp build: with AMX, the extra buffers crashed the first prompt."""
+    from qa.config import LLMSettings
+    from qa.generate.llama import LlamaCppGenerator
+
+    gen = LlamaCppGenerator(LLMSettings(model="smollm2-135m"))
+    said = gen.complete(gen.chat_prompt([{"role": "user", "content": "What is the capital of France? One word."}]),
+                        max_tokens=6, stop=["\n"])
+    assert gen.calls[-1]["prompt_tokens"] > 5 and gen.calls[-1]["generated_tokens"] >= 1
+    assert said.strip()

@@ -19,6 +19,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from ..config import LLMSettings
 from ..errors import ModelError, missing
@@ -56,7 +57,7 @@ class LlamaCppGenerator:
 
     @property
     def llm(self):  # noqa: ANN201 - llama_cpp.Llama
-        key = (str(self.path), self.settings.n_ctx, self.settings.threads, self.settings.seed)
+        key = (str(self.path), self.settings.n_ctx, self.settings.threads, self.settings.seed, self.repack)
         with _MODELS_LOCK:
             if key not in _MODELS:
                 _MODELS[key] = self._load()
@@ -69,7 +70,7 @@ class LlamaCppGenerator:
             raise missing("llama-cpp-python", "answer generation") from None
         _silence_llama(llama_cpp)
         try:
-            with _quiet_stderr():
+            with _quiet_stderr(), _model_params(llama_cpp, use_extra_bufts=self.repack):
                 return llama_cpp.Llama(
                     model_path=str(self.path),
                     n_ctx=self.settings.n_ctx,
@@ -83,6 +84,11 @@ class LlamaCppGenerator:
                 )
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelError(f"cannot load GGUF model {self.path} ({exc}): check the file is a complete .gguf model") from None
+
+    @property
+    def repack(self) -> bool:
+        """Whether llama.cpp may repack weights into its extra buffer types (llm.repack; 'auto': not with AMX)."""
+        return self.settings.repack == "on" or (self.settings.repack == "auto" and not has_amx())
 
     def count_tokens(self, text: str) -> int:
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
@@ -191,6 +197,41 @@ class LlamaCppGenerator:
         self.calls.append({"call": call, "prompt_tokens": prompt, "reused_tokens": reused, "evaluated_tokens": prompt - reused,
                            "generated_tokens": generated, "seconds": round(seconds, 4), "threads": threads,
                            "first_token_s": None if first is None else round(first, 4)})
+
+
+def has_amx() -> bool:
+    """Whether this CPU has AMX (amx_int8 in /proc/cpuinfo's flags): llama.cpp then puts the weights in its AMX
+    buffers, whose kernels segfaulted at the first prompt on this project's AMX machines (SmolLM2 Q4_1 and Qwen2.5
+    Q4_K_M alike, 1 or 2 threads; ggml-org/llama.cpp#20824); without the extra buffers the same build runs."""
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("flags"):
+                    return "amx_int8" in line.split(":", 1)[1].split()
+    except OSError:
+        pass
+    return False
+
+
+@contextmanager
+def _model_params(llama_cpp, **fields: object) -> Iterator[None]:  # noqa: ANN001 - the llama_cpp package
+    """Within the block, llama-cpp-python's `Llama()` starts from model parameters with these fields set (it takes
+    no argument for them). Used under _MODELS_LOCK by the only caller, so no other load sees the change."""
+    module = llama_cpp.llama_cpp
+    original = module.llama_model_default_params
+
+    def params():  # noqa: ANN202 - llama_model_params
+        p = original()
+        for name, value in fields.items():
+            if hasattr(p, name):  # a build without the field keeps its default
+                setattr(p, name, value)
+        return p
+
+    module.llama_model_default_params = params
+    try:
+        yield
+    finally:
+        module.llama_model_default_params = original
 
 
 def cores() -> int:
