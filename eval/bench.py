@@ -1007,6 +1007,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--model", help="(earlier name) one GGUF model for the answers: the same as --models MODEL")
     ap.add_argument("--out", type=Path, default=REPO / "eval" / "runs" / "bench", help="output folder (default eval/runs/bench)")
     ap.add_argument("--inline", action="store_true", help="run the pipelines in this process (tests)")
+    ap.add_argument("--resume", action="store_true",
+                    help="same arguments as a stopped run: keep the steps it finished (their result files), run the rest")
     ap.add_argument("--report-only", action="store_true",
                     help="only rebuild the tables, JSON and plot from DIR/work (e.g. after stopping a long run)")
     ap.add_argument("--role", choices=ROLES, help=argparse.SUPPRESS)
@@ -1063,7 +1065,7 @@ def main(argv: list[str] | None = None) -> int:
                                "command": "python -m eval.bench " + " ".join(argv if argv is not None else sys.argv[1:])}
     (work / "meta.json").write_text(json.dumps(results, indent=2))
     for stale in work.glob("*.json"):  # results of an earlier run in this folder must not mix into this one's report
-        if stale.name not in ("plan.json", "meta.json"):
+        if stale.name not in ("plan.json", "meta.json") and not args.resume:
             stale.unlink()
     steps: list[tuple[str, list[str], str, dict[str, str]]] = []  # (role, extra args, result file, extra env)
     if ref_n:
@@ -1087,6 +1089,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.cold and _models(args):
         steps.append(("cold", ["--answer-index", answer_indexes[-1][1]], "cold.json", {}))
     for role, extra, name, env in steps:
+        if args.resume and (work / name).is_file() and not json.loads((work / name).read_text()).get("partial"):
+            _log(f"{role} {' '.join(extra)}: kept from the stopped run ({name})")
+            continue
         _log(f"{role} {' '.join(extra)} ...")
         if args.inline and not env:
             sub = argparse.Namespace(**vars(args))
