@@ -11,7 +11,7 @@ Exports live in a cache folder we own (site-packages may be read-only):
 written to a temporary folder and renamed into place, so a crash or a concurrent export never leaves half a file.
 
 int8 weights: 'u8' (uint8, the AVX2 recipe: without VNNI, u8 x s8 products saturate in vpmaddubsw) or 's8' (int8,
-what ONNX Runtime's VNNI kernels take; 1.4x faster on AVX512-VNNI cores, measured: README Performance). A new
+what ONNX Runtime's VNNI kernels take; 1.4x faster than u8 on AVX512-VNNI cores, measured when it came in: commit 1008d5b). A new
 index takes 's8' where the CPU has VNNI; an index is always read with the weights it was built with (its
 manifest records 's8'; indexes without the record are 'u8'), so vectors of two recipes are never mixed.
 
