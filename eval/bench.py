@@ -285,6 +285,26 @@ def run_fast(args: argparse.Namespace, plan: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def retrieval_only(args: argparse.Namespace) -> int:
+    """--retrieval-index: the retrieval rows of a full run for one existing index, read only."""
+    import tempfile
+
+    from qa.assistant import Assistant
+
+    first = parse_sizes(args.sizes, count_records(args.corpus, args.articles))[0]
+    with tempfile.TemporaryDirectory() as tmp:
+        dated = pick_dated_queries(write_slices(args.corpus, [first], Path(tmp))[0], args.queries)
+    folder = args.retrieval_index
+    a = Assistant.open(folder, **{"llm.enabled": False, "embedding.backend": built_with(folder)})
+    try:
+        row = {"index": str(folder), "chunks": a.store.counts()["chunks"], "load_avg": load_avg()}
+        _measure_index(a, row, folder, [q for q, _ in dated], [d for _, d in dated], args)
+    finally:
+        a.close()
+    print(json.dumps(row, indent=2))
+    return 0
+
+
 def built_with(folder: Path) -> str:
     """The embedding backend an index was built with (its manifest)."""
     return json.loads((Path(folder) / "manifest.json").read_text())["embedding"]["backend"]
@@ -1003,6 +1023,9 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--no-hnsw", action="store_true", help="skip the HNSW recall measurement")
     ap.add_argument("--hnsw-index", metavar="DIR",
                     help="only measure HNSW recall, on the vectors of this existing index (read only), and print it")
+    ap.add_argument("--retrieval-index", metavar="DIR", type=Path,
+                    help="only warm retrieval on this existing index (undated, as_of, 4-week window), with the queries "
+                         "a full run takes from the corpus's first --sizes slice; prints JSON")
     ap.add_argument("--no-llm", action="store_true", help="end-to-end answers without the language model")
     ap.add_argument("--model", help="(earlier name) one GGUF model for the answers: the same as --models MODEL")
     ap.add_argument("--out", type=Path, default=REPO / "eval" / "runs" / "bench", help="output folder (default eval/runs/bench)")
@@ -1037,6 +1060,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.corpus.is_file():
         print(f"error: corpus {args.corpus} does not exist: pass --corpus FILE.jsonl(.gz)", file=sys.stderr)
         return 1
+    if args.retrieval_index:
+        return retrieval_only(args)
     if args.scale_index and not (args.scale_index / "manifest.json").is_file():
         print(f"error: --scale-index {args.scale_index} holds no index: build it with "
               f"`qa index {args.corpus} --index {args.scale_index}`, or leave the option out", file=sys.stderr)

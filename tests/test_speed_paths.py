@@ -264,3 +264,23 @@ def test_the_answer_model_loads_and_reads_on_this_cpu():
                         max_tokens=6, stop=["\n"])
     assert gen.calls[-1]["prompt_tokens"] > 5 and gen.calls[-1]["generated_tokens"] >= 1
     assert said.strip()
+
+
+
+def test_a_wide_and_a_narrow_window_score_their_vectors_alike():
+    """The subset search scores a wide window in one pass over every vector and a narrow one by copying its rows:
+    both give the exact top k among the window."""
+    from qa.index.vectors import FaissIndex
+
+    rng = np.random.default_rng(3)
+    vecs = rng.standard_normal((3000, 16)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    ids = np.arange(10, 3010, dtype=np.int64)
+    index = FaissIndex.build(16, len(ids), 1000, [(ids, vecs)])  # over exact_search_max: HNSW
+    assert index.kind == "IndexHNSWFlat"
+    for size in (50, 2500):  # 1.7% and 83% of the vectors: the two ways
+        allowed = np.sort(rng.choice(ids, size, replace=False))
+        for q in vecs[:20]:
+            got = index._subset_search(q, 10, allowed)
+            want = allowed[np.argsort(-(vecs[allowed - 10] @ q), kind="stable")[:10]]
+            assert [i for i, _ in got] == want.tolist()

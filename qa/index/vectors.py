@@ -147,7 +147,12 @@ class FaissIndex:
         storage = faiss.downcast_index(self._inner.storage)
         n, d = int(storage.ntotal), int(storage.d)
         xb = faiss.rev_swig_ptr(storage.get_xb(), n * d).reshape(n, d)  # a view: no copy of the vectors
-        scores = xb[rows] @ q
+        # a window over a fifth of the vectors: one pass over all of them beats copying its rows out first (93k
+        # vectors: 5.5 ms for any window, against 2.0 / 12.5 / 22.8 ms copying windows of 10 / 30 / 53%)
+        if 5 * len(rows) > n:
+            scores = (xb @ q)[rows]
+        else:
+            scores = xb[rows] @ q
         k = min(k, len(ids))
         top = np.argpartition(-scores, k - 1)[:k] if k < len(ids) else np.arange(len(ids))
         top = top[np.lexsort((ids[top], -scores[top]))]  # best first; equal scores (duplicate texts) by id
