@@ -54,7 +54,9 @@ class ChunkSettings:
 
 @dataclass
 class IngestSettings:
-    max_file_mb: float = _doc("Files larger than this are skipped with a warning.", 200.0)
+    max_file_mb: float = _doc("Files larger than this are skipped with a warning; a compressed file (.jsonl.gz, .json.gz) also when it decompresses to more (it is read as a stream and refused at the limit).", 200.0)
+    max_file_seconds: float = _doc("Reading and parsing one file (not embedding it) may take at most this many seconds; a file that takes longer is skipped with a warning.", 120.0)
+    follow_links: bool = _doc("Index files that links in an indexed folder point to outside it (off: such links are skipped with a warning).", False)
     max_article_chars: int = _doc("Articles longer than this are cut at a sentence boundary (with a warning).", 400_000)
     batch_articles: int = _doc("Articles per committed batch (a crash loses at most one batch).", 64)
     exact_search_max: int = _doc("Up to this many vectors FAISS searches exactly (flat); above it an HNSW graph is built when the index is saved (recall@10 >= 0.99 at 93k vectors, 0.5 ms instead of ~10: README Performance).", 50_000)
@@ -299,6 +301,7 @@ def _validate(s: Settings) -> None:
         (s.llm.api_key_env.replace("_", "").isalnum() or not s.llm.api_key_env,
          "llm.api_key_env must be the NAME of an environment variable (like OPENAI_API_KEY), not the key itself", s.llm.api_key_env),
         (s.ingest.max_file_mb > 0, "ingest.max_file_mb must be > 0", s.ingest.max_file_mb),
+        (s.ingest.max_file_seconds > 0, "ingest.max_file_seconds must be > 0", s.ingest.max_file_seconds),
         (0 < s.serve.port < 65536, "serve.port must be 1..65535", s.serve.port),
         (s.serve.max_body_bytes >= 1024, "serve.max_body_bytes must be >= 1024", s.serve.max_body_bytes),
         (s.serve.max_messages > 0, "serve.max_messages must be > 0", s.serve.max_messages),

@@ -2,6 +2,8 @@
 
 Loading streams: articles are yielded one at a time, so a big JSONL file never sits in memory whole.
 A file (or a line of a file) that cannot be read is reported as a `Skipped` record and loading goes on.
+What one file may cost is bounded (`Limits`): the bytes read from it, decompressed ones included (a 14 MB
+.jsonl.gz of zeros is 3 GB), and the seconds spent reading and parsing it (not embedding it).
 """
 
 from __future__ import annotations
@@ -15,14 +17,17 @@ import json
 import logging
 import os
 import re
+import stat
+import time
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError, missing
+from ..errors import ConfigError, InputError, missing
 from ..text.dates import normalize_date
+from ..text.escape import shown, valid_utf8
 from ..types import Article
 
 log = logging.getLogger(__name__)
@@ -56,73 +61,169 @@ class Skipped:
     origin: str
     reason: str
 
+    def __post_init__(self) -> None:
+        self.origin = valid_utf8(self.origin)
+
     def __str__(self) -> str:
-        return f"skipped {self.origin}: {self.reason}"
+        return f"skipped {shown(self.origin)}: {shown(self.reason)}"
 
 
-def iter_files(paths: Iterable[str | Path]) -> Iterator[Path | Skipped]:
+MAX_FILE_SECONDS = 120.0  # the default of ingest.max_file_seconds
+
+
+def check_paths(paths: Iterable[str | Path]) -> list[str | Path]:
+    """The paths, refusing an empty or blank one: `qa remove "$DIR"` with DIR unset must not mean this folder."""
+    out = list(paths)
+    for p in out:
+        if isinstance(p, str) and not p.strip():
+            raise ConfigError(f"an empty path was given ({p!r}; an unset shell variable?): name the files or "
+                              "folders, e.g. ~/news or ./articles")
+    return out
+
+
+def iter_files(paths: Iterable[str | Path], follow_links: bool = False) -> Iterator[Path | Skipped]:
     """Every file under the given files/folders (recursively, hidden entries skipped), in a stable order.
 
     Paths come out absolute and resolved, so an article's origin names its file wherever `qa` runs from, and
-    `--prune` or `qa remove` of a folder never matches another folder of the same name."""
-    for raw in paths:
-        path = Path(raw).expanduser().resolve()
+    `--prune` or `qa remove` of a folder never matches another folder of the same name. What cannot be a file's
+    text is a `Skipped` line, never a silent gap or a hang: folders that cannot be listed, named pipes, sockets
+    and devices, and links leaving the folder (unless ``follow_links``: ingest.follow_links)."""
+    for raw in check_paths(paths):
+        given = Path(raw).expanduser()
+        path = given.resolve()
         if path.is_dir():
-            for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in sorted(files):
-                    if not name.startswith("."):
-                        yield Path(root) / name
+            yield from _walk(path, follow_links, {str(path)})
         elif path.is_file():
             yield path
+        elif path.exists():
+            yield Skipped(str(path), _not_regular(path))
+        elif given.is_symlink():
+            yield Skipped(str(given.absolute()), f"a link to {path}, which does not exist")
         else:
             yield Skipped(str(path), "no such file or folder: check the path")
 
 
-def load_paths(paths: Iterable[str | Path], max_file_mb: float = 200.0) -> Iterator[Article | Skipped]:
+def _walk(root: Path, follow_links: bool, seen: set[str]) -> Iterator[Path | Skipped]:
+    errors: list[OSError] = []
+    for dirpath, dirs, files in os.walk(root, onerror=errors.append):
+        yield from _unlistable(errors)
+        here = Path(dirpath)
+        keep = []
+        for name in sorted(d for d in dirs if not d.startswith(".")):
+            sub = here / name
+            if not sub.is_symlink():
+                keep.append(name)
+                continue
+            target = os.path.realpath(sub)  # os.walk does not descend into linked folders itself
+            if _inside(target, root) or target in seen:
+                continue  # its files are indexed where they are (or it is a loop)
+            if not follow_links:
+                yield Skipped(str(sub), _leaves(target, root))
+                continue
+            seen.add(target)
+            yield from _walk(sub, follow_links, seen)
+        dirs[:] = keep
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            path = here / name
+            if path.is_symlink():
+                target = os.path.realpath(path)
+                if not os.path.exists(target):
+                    yield Skipped(str(path), f"a link to {target}, which does not exist")
+                    continue
+                if not follow_links and not _inside(target, root):
+                    yield Skipped(str(path), _leaves(target, root))
+                    continue
+            if not path.is_file():
+                yield Skipped(str(path), _not_regular(path))
+                continue
+            yield path
+    yield from _unlistable(errors)
+
+
+def _unlistable(errors: list[OSError]) -> Iterator[Skipped]:
+    for exc in errors:
+        yield Skipped(str(exc.filename or "?"), f"cannot list this folder ({exc.strerror or exc}): its files were not "
+                                                 "indexed; make it readable and run the same command again")
+    errors.clear()
+
+
+def _inside(target: str, root: Path) -> bool:
+    return target == str(root) or target.startswith(str(root).rstrip("/") + "/")
+
+
+def _leaves(target: str, root: Path) -> str:
+    return (f"a link to {target}, outside {root}: not followed (set ingest.follow_links = true to index what links "
+            "point to)")
+
+
+def _not_regular(path: Path) -> str:
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        return f"cannot read ({exc.strerror or exc})"
+    kind = ("a named pipe" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a file")
+    return f"{kind}, not a regular file: only regular files are indexed"
+
+
+def load_paths(paths: Iterable[str | Path], max_file_mb: float = 200.0, max_seconds: float = MAX_FILE_SECONDS,
+               follow_links: bool = False) -> Iterator[Article | Skipped]:
     """Articles from all files under ``paths``; unreadable files and records come out as `Skipped`."""
-    for item in iter_files(paths):
+    for item in iter_files(paths, follow_links):
         if isinstance(item, Skipped):
             yield item
             continue
-        yield from load_file(item, max_file_mb=max_file_mb)
+        yield from load_file(item, max_file_mb=max_file_mb, max_seconds=max_seconds)
 
 
-def load_file(path: Path, max_file_mb: float = 200.0) -> Iterator[Article | Skipped]:
-    """Articles of one file, chosen by its extension (and content, for .xml feeds)."""
+def load_file(path: Path, max_file_mb: float = 200.0, max_seconds: float = MAX_FILE_SECONDS) -> Iterator[Article | Skipped]:
+    """Articles of one file, chosen by its extension (and content, for .xml feeds).
+
+    At most ``max_file_mb`` is read from it (a compressed file: decompressed), in at most ``max_seconds`` of
+    reading and parsing; past either it is one `Skipped` line (its records loaded so far stay loaded)."""
     origin = str(path)
     ext = _extension(path)
     if ext not in SUPPORTED:
         yield Skipped(origin, f"unsupported file type '{ext or path.name}' (supported: {', '.join(SUPPORTED)})")
         return
     try:
-        size = path.stat().st_size
+        st = path.stat()
     except OSError as exc:
         yield Skipped(origin, f"cannot read ({exc.strerror})")
         return
+    if not stat.S_ISREG(st.st_mode):  # opening a named pipe would wait for a writer forever
+        yield Skipped(origin, _not_regular(path))
+        return
+    size = st.st_size
     if size == 0:
         yield Skipped(origin, "empty file")
         return
     if size > max_file_mb * 1_000_000:
         yield Skipped(origin, f"{size / 1e6:.0f} MB is over the {max_file_mb:g} MB limit (raise ingest.max_file_mb to index it)")
         return
+    budget = Budget(max_file_mb, max_seconds, compressed=ext.endswith(".gz"))
+    if ext in JSONL_EXT or ext == ".jsonl.gz":
+        loader = _load_jsonl
+    elif ext in JSON_EXT or ext == ".json.gz":
+        loader = _load_json
+    elif ext in CSV_EXT:
+        loader = _load_csv
+    elif ext in HTML_EXT:
+        loader = _load_html
+    elif ext in FEED_EXT:
+        loader = _load_feed
+    else:
+        loader = _load_text
     try:
-        if ext in JSONL_EXT or ext == ".jsonl.gz":
-            yield from _load_jsonl(path)
-        elif ext in JSON_EXT or ext == ".json.gz":
-            yield from _load_json(path)
-        elif ext in CSV_EXT:
-            yield from _load_csv(path)
-        elif ext in HTML_EXT:
-            yield from _load_html(path)
-        elif ext in FEED_EXT:
-            yield from _load_feed(path)
-        else:
-            yield from _load_text(path)
+        yield from budget.run(loader(path, budget))
     except InputError as exc:
         yield Skipped(origin, str(exc))
     except RecursionError:
         yield Skipped(origin, _TOO_DEEP)
+    except MemoryError:
+        yield Skipped(origin, "not enough memory to read it: lower ingest.max_file_mb, or split the file")
     except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
         yield Skipped(origin, f"cannot read ({exc})")
     except Exception as exc:  # noqa: BLE001 - a hostile file is one skipped file, never the end of an ingest
@@ -130,10 +231,110 @@ def load_file(path: Path, max_file_mb: float = 200.0) -> Iterator[Article | Skip
         yield Skipped(origin, f"cannot read ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})")
 
 
+# -- what reading one file may cost ---------------------------------------------------------------
+
+class Budget:
+    """The bytes and seconds left to read one file. Bytes are counted as they come out of the file (after
+    decompression), so a bomb is stopped at the limit, never held whole; the clock runs only while the file's
+    loader runs, not while the caller embeds what it yielded."""
+
+    def __init__(self, max_mb: float, max_seconds: float, compressed: bool = False) -> None:
+        self.max_mb, self.max_seconds, self.compressed = max_mb, max_seconds, compressed
+        self.max_bytes = int(max_mb * 1_000_000)
+        self.read = 0
+        self.spent = 0.0
+        self._since: float | None = None
+
+    def run(self, items: Iterator[Any]) -> Iterator[Any]:
+        """``items`` with their loader's time measured (the time between two of them, not after each)."""
+        while True:
+            self._since = time.monotonic()
+            try:
+                item = next(items)
+            except StopIteration:
+                return
+            finally:
+                self.spent += time.monotonic() - self._since
+                self._since = None
+            yield item
+
+    def take(self, n: int) -> None:
+        self.read += n
+        if self.read > self.max_bytes:
+            what = "decompresses to" if self.compressed else "holds"
+            raise InputError(f"{what} over {self.max_mb:g} MB (ingest.max_file_mb; a decompression bomb?): "
+                             "raise ingest.max_file_mb to index it")
+        self.check_time()
+
+    def check_time(self) -> None:
+        if self._since is not None and self.spent + time.monotonic() - self._since > self.max_seconds:
+            raise InputError(f"reading it took over {self.max_seconds:g} s (ingest.max_file_seconds; a decompression "
+                             "bomb, or millions of empty lines?): raise ingest.max_file_seconds to index it")
+
+
+class _Reader(io.RawIOBase):
+    """A file's bytes, gunzipped when its name ends in .gz, counted against its `Budget` as they are read."""
+
+    def __init__(self, path: Path, budget: Budget) -> None:
+        self._fh = open(path, "rb")  # noqa: SIM115 - closed by close()
+        self._gz = path.name.lower().endswith(".gz")
+        self._z: Any = None  # the gzip member being read
+        self._pending = b""  # compressed bytes read but not yet decompressed
+        self._budget = budget
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._gunzip(len(buffer)) if self._gz else self._fh.read(len(buffer))
+        self._budget.take(len(data))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def _gunzip(self, n: int) -> bytes:
+        while True:
+            if self._z is None:  # before a member: zero padding is allowed after one, as gzip allows
+                if not self._pending:
+                    self._pending = self._fh.read(1 << 16)
+                    if not self._pending:
+                        return b""  # the end of the last member
+                self._pending = self._pending.lstrip(b"\x00")
+                if not self._pending:
+                    continue
+                self._z = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            data = self._z.decompress(self._pending, n)
+            if self._z.eof:
+                self._pending, self._z = self._z.unused_data, None
+            else:
+                self._pending = self._z.unconsumed_tail
+                if not data and not self._pending:
+                    self._pending = self._fh.read(1 << 16)
+                    if not self._pending:
+                        raise InputError("the compressed data ends before its end marker (a cut .gz file)")
+            if data:
+                return data
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
+
+
+def open_bounded(path: Path, budget: Budget) -> io.BufferedReader:
+    return io.BufferedReader(_Reader(path, budget), buffer_size=1 << 16)
+
+
+def _read_all(path: Path, budget: Budget) -> bytes:
+    out = io.BytesIO()
+    with open_bounded(path, budget) as fh:
+        while block := fh.read(1 << 20):
+            out.write(block)
+    return out.getvalue()
+
+
 # -- formats ----------------------------------------------------------------------------------
 
-def _load_text(path: Path) -> Iterator[Article]:
-    text = _decode(path.read_bytes(), str(path))
+def _load_text(path: Path, budget: Budget) -> Iterator[Article]:
+    text = _decode(_read_all(path, budget), str(path))
     meta: dict[str, Any] = {}
     if _extension(path) in {".md", ".markdown"}:
         meta, text = _front_matter(text)
@@ -148,12 +349,12 @@ def _load_text(path: Path) -> Iterator[Article]:
     yield _article(meta | {"text": text}, origin=str(path), key=str(path.resolve()))
 
 
-def _load_html(path: Path) -> Iterator[Article]:
+def _load_html(path: Path, budget: Budget) -> Iterator[Article]:
     try:
         import trafilatura
     except ImportError:
         raise missing("trafilatura", "reading HTML") from None
-    html = _decode(path.read_bytes(), str(path))
+    html = _decode(_read_all(path, budget), str(path))
     text = trafilatura.extract(html, include_comments=False, include_tables=False, favor_recall=True)
     n_words = len((text or "").split())
     if n_words < MIN_HTML_WORDS:  # what is left of a page of menus is a few stray words
@@ -170,8 +371,8 @@ def _load_html(path: Path) -> Iterator[Article]:
     yield _article(record, origin=str(path), key=str(path.resolve()))
 
 
-def _load_feed(path: Path) -> Iterator[Article | Skipped]:
-    raw = path.read_bytes()
+def _load_feed(path: Path, budget: Budget) -> Iterator[Article | Skipped]:
+    raw = _read_all(path, budget)
     if _extension(path) == ".xml" and not re.search(rb"<(rss|feed|rdf:RDF)\b", raw[:4096]):
         raise InputError("XML file is not an RSS or Atom feed (no <rss>, <feed> or <rdf:RDF> element)")
     try:
@@ -210,14 +411,15 @@ def _load_feed(path: Path) -> Iterator[Article | Skipped]:
         yield _safe_article(record, origin, key=entry.get("id") or entry.get("link") or origin)
 
 
-def _load_json(path: Path) -> Iterator[Article | Skipped]:
-    raw = _read_maybe_gz(path)
+def _load_json(path: Path, budget: Budget) -> Iterator[Article | Skipped]:
+    text = _decode(_read_all(path, budget), str(path))
     try:
-        data = json.loads(_decode(raw, str(path)))
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
     except RecursionError:
         raise InputError(_TOO_DEEP) from None
+    del text
     if isinstance(data, dict) and not any(k in data for k in FIELDS["text"]):
         for key in ("articles", "items", "data", "results", "documents"):
             if isinstance(data.get(key), list):
@@ -232,11 +434,12 @@ def _load_json(path: Path) -> Iterator[Article | Skipped]:
         yield _safe_article(record, origin, key=origin)
 
 
-def _load_jsonl(path: Path) -> Iterator[Article | Skipped]:
-    for lineno, line in _jsonl_lines(path):
-        origin = f"{path}:{lineno}"
+def _load_jsonl(path: Path, budget: Budget) -> Iterator[Article | Skipped]:
+    for lineno, line in _jsonl_lines(path, budget):
+        budget.check_time()
         if not line.strip():
             continue
+        origin = f"{path}:{lineno}"
         try:
             record = json.loads(line if isinstance(line, str) else _decode_line(line, origin))
         except InputError as exc:
@@ -254,17 +457,26 @@ def _load_jsonl(path: Path) -> Iterator[Article | Skipped]:
         yield _safe_article(record, origin, key=f"{path.resolve()}:{lineno}")
 
 
-def _jsonl_lines(path: Path) -> Iterator[tuple[int, bytes | str]]:
-    """(line number, line) of a JSONL file: streamed bytes, or decoded text when the file is UTF-16/32."""
-    opener = gzip.open if path.name.endswith(".gz") else open
-    with opener(path, "rb") as fh:
-        head = fh.read(4096)
+def _jsonl_lines(path: Path, budget: Budget) -> Iterator[tuple[int, bytes | str]]:
+    """(line number, line) of a JSONL file: streamed bytes, or decoded text when the file is UTF-16/32.
+
+    Runs of blank lines are skipped a buffer at a time (a 4.7 MB .gz of a billion newlines is no billion turns
+    of a Python loop); lines that are not blank come out one by one."""
+    with open_bounded(path, budget) as fh:
+        head = fh.peek(4096)[:4096]
         wide = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _utf16_without_bom(head)
         if wide:  # b"\n" does not end a line in UTF-16: decode the whole file (it is under ingest.max_file_mb)
-            yield from enumerate(_decode(head + fh.read(), str(path)).split("\n"), 1)
+            yield from enumerate(_decode(fh.read(), str(path)).split("\n"), 1)
             return
-        fh.seek(0)
-        yield from enumerate(fh, 1)
+        lineno = 1
+        while buffered := fh.peek(1 << 16):
+            blank = len(buffered) - len(buffered.lstrip(b" \t\r\n"))
+            if blank:
+                lineno += buffered.count(b"\n", 0, blank)
+                fh.read(blank)
+                continue
+            yield lineno, fh.readline()
+            lineno += 1
 
 
 def _decode_line(line: bytes, origin: str) -> str:
@@ -274,8 +486,8 @@ def _decode_line(line: bytes, origin: str) -> str:
         return _decode(line, origin)  # a latin-1 line among UTF-8 ones
 
 
-def _load_csv(path: Path) -> Iterator[Article | Skipped]:
-    text = _decode(path.read_bytes(), str(path))
+def _load_csv(path: Path, budget: Budget) -> Iterator[Article | Skipped]:
+    text = _decode(_read_all(path, budget), str(path))
     csv.field_size_limit(1 << 30)
     dialect = "excel-tab" if path.suffix.lower() == ".tsv" else "excel"
     reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
@@ -307,6 +519,8 @@ def _pick(record: dict[str, Any], name: str) -> Any:
 
 
 def _article(record: dict[str, Any], origin: str, key: str) -> Article:
+    # A file name's undecodable bytes and a JSON "\ud800" are lone surrogates: no database or model takes them
+    origin, key = valid_utf8(origin), valid_utf8(key)
     text = _pick(record, "text")
     if isinstance(text, list):
         text = "\n\n".join(str(t) for t in text)
@@ -314,16 +528,16 @@ def _article(record: dict[str, Any], origin: str, key: str) -> Article:
     if not text:
         raise InputError("no article text (empty, or no field named text/content/body)")
     title = normalize_text(str(_pick(record, "title") or "")).replace("\n", " ")
-    url = str(_pick(record, "url") or "").strip()
+    url = valid_utf8(str(_pick(record, "url") or "").strip())
     given_id = _pick(record, "id")
     # The id is stable across edits (given id, else url, else where it came from); content_hash tracks edits.
-    article_id = str(given_id) if given_id not in (None, "") else path_id(url or key)
+    article_id = valid_utf8(str(given_id)) if given_id not in (None, "") else path_id(url or key)
     published_raw = _pick(record, "published")
     return Article(
         id=article_id,
         title=title or _first_words(text),
         text=text,
-        source=str(_pick(record, "source") or _domain(url) or "").strip(),
+        source=valid_utf8(str(_pick(record, "source") or _domain(url) or "").strip()),
         url=url,
         published=normalize_date(published_raw),
         authors=_authors(_pick(record, "authors")),
@@ -371,7 +585,7 @@ def content_hash(article: Article) -> str:
 
 def normalize_text(text: str) -> str:
     """Unify newlines, drop NULs and trailing spaces, collapse runs of blank lines."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").replace("\u00a0", " ")
+    text = valid_utf8(text).replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").replace("\u00a0", " ")
     text = re.sub(r"[ \t]+\n", "\n", text)
     text = re.sub(r"\n{3,}", "\n\n", text)
     return text.strip()
@@ -434,13 +648,6 @@ def _utf16_without_bom(raw: bytes) -> str | None:
     if even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
         return "utf-16-be"
     return None
-
-
-def _read_maybe_gz(path: Path) -> bytes:
-    if path.name.endswith(".gz"):
-        with gzip.open(path, "rb") as fh:
-            return fh.read()
-    return path.read_bytes()
 
 
 def _extension(path: Path) -> str:
@@ -515,7 +722,7 @@ def _authors(value: Any) -> list[str]:
     for a in value:
         name = a.get("name", "") if isinstance(a, dict) else str(a)
         if name.strip():
-            out.append(name.strip())
+            out.append(valid_utf8(name.strip()))
     return out
 
 

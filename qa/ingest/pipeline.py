@@ -6,7 +6,6 @@ chunk texts seen before reuse their stored vectors.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import sys
 import time
@@ -21,10 +20,11 @@ from ..config import Settings
 from ..embed import Embedder
 from ..index import Index
 from ..text.dates import dateline_date
+from ..text.escape import shown
 from ..text.sentences import split_sentences
 from ..types import Article, Chunk
 from .chunk import chunk_article
-from .load import Skipped, content_hash, iter_files, load_paths
+from .load import Budget, Skipped, content_hash, iter_files, load_paths, open_bounded
 
 STAGES = ("parse", "chunk", "enrich", "embed", "write")
 
@@ -76,7 +76,7 @@ class Cut(Skipped):
     """An article indexed shortened: it was over ingest.max_article_chars."""
 
     def __str__(self) -> str:
-        return f"cut {self.origin}: {self.reason}"
+        return f"cut {shown(self.origin)}: {shown(self.reason)}"
 
 
 def cap_length(article: Article, max_chars: int) -> Cut | None:
@@ -121,7 +121,8 @@ def ingest(
     report = IngestReport()
     t0 = time.perf_counter()
     seen: dict[str, str] = {}
-    bar = _progress(paths, progress)
+    ing = settings.ingest
+    bar = _progress(paths, progress, ing.max_file_mb, ing.follow_links)
     batch: list[Article] = []
     enricher = enricher if enricher is not None else default_enricher(settings)
 
@@ -131,7 +132,7 @@ def ingest(
             batch.clear()
 
     try:
-        stream = iter(load_paths(paths, settings.ingest.max_file_mb))
+        stream = iter(load_paths(paths, ing.max_file_mb, ing.max_file_seconds, ing.follow_links))
         while True:
             t = time.perf_counter()
             item = next(stream, None)
@@ -258,34 +259,35 @@ def _text_hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
-def estimate_records(paths: Iterable[str | Path], limit_bytes: int = 400_000_000) -> int | None:
+def estimate_records(paths: Iterable[str | Path], limit_bytes: int = 400_000_000, max_file_mb: float = 200.0,
+                     follow_links: bool = False) -> int | None:
     """Roughly how many records the paths hold (lines of JSONL, one per other file), for the progress bar."""
     total = 0
     read = 0
-    for item in iter_files(paths):
+    for item in iter_files(paths, follow_links):
         if isinstance(item, Skipped):
             total += 1
             continue
         name = item.name.lower()
         if name.endswith((".jsonl", ".ndjson", ".jsonl.gz")):
-            opener = gzip.open if name.endswith(".gz") else open
-            try:
-                with opener(item, "rb") as fh:
+            try:  # read as the loader reads it: a compressed file up to ingest.max_file_mb decompressed
+                with open_bounded(item, Budget(max_file_mb, 10.0, compressed=True)) as fh:
                     for block in iter(lambda: fh.read(1 << 20), b""):
                         total += block.count(b"\n")
                         read += len(block)
                         if read > limit_bytes:
                             return None
-            except (OSError, EOFError):
+            except Exception:  # noqa: BLE001 - only the bar's total is off; the loader says what is wrong
                 total += 1
         else:
             total += 1
     return total
 
 
-def _progress(paths: list[str | Path], enabled: bool):  # noqa: ANN202 - tqdm or a no-op
+def _progress(paths: list[str | Path], enabled: bool, max_file_mb: float = 200.0,
+              follow_links: bool = False):  # noqa: ANN202 - tqdm or a no-op
     from tqdm import tqdm
 
-    total = estimate_records(paths) if enabled else None
+    total = estimate_records(paths, max_file_mb=max_file_mb, follow_links=follow_links) if enabled else None
     return tqdm(total=total, unit="article", desc="indexing", disable=not enabled, file=sys.stderr,
                 dynamic_ncols=True, mininterval=0.5)
