@@ -147,7 +147,10 @@ def _open(args: argparse.Namespace, create: bool = False, **extra: Any):  # noqa
 
 
 def _index(args: argparse.Namespace) -> int:
-    from .ingest.load import Skipped
+    from .ingest.load import Skipped, check_paths
+    from .text.escape import shown
+
+    check_paths(args.paths)  # before the index is opened: `--rebuild` with an empty path must delete nothing
 
     def warn(s: Skipped) -> None:
         print(f"warning: {s}", file=sys.stderr)
@@ -161,7 +164,7 @@ def _index(args: argparse.Namespace) -> int:
         print(json.dumps(report.to_dict(), indent=2))
     else:
         print(report.summary())
-        print(f"index: {assistant.settings.index_dir}")
+        print(f"index: {shown(assistant.settings.index_dir)}")
     if report.indexed == 0:
         print("error: nothing could be indexed (see the warnings above)", file=sys.stderr)
         return EXIT_NOTHING

@@ -6,6 +6,7 @@ memory and time bounded; every test here failed before its fix.
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import zlib
 from pathlib import Path
@@ -69,6 +70,50 @@ def test_reading_one_file_is_bounded_in_time_not_counting_the_callers(tmp_path):
     assert 10 < len(items) < 300_000
 
 
+# -- 2. empty paths --------------------------------------------------------------------------------
+
+def _indexed(tmp_path: Path) -> Path:
+    (tmp_path / "a.txt").write_text(GOOD)
+    (tmp_path / "b.txt").write_text(GOOD.replace("Lakeview", "Eastwick"))
+    r = run(["index", ".", "--index", "idx", "-q"], cwd=tmp_path)
+    assert r.rc == 0 and "2 added" in r.stdout, r.stderr
+    return tmp_path / "idx"
+
+
+def _articles(tmp_path: Path) -> int:
+    r = run(["stats", "--index", "idx", "--json"], cwd=tmp_path)
+    assert r.rc == 0, r.stderr
+    return json.loads(r.stdout)["articles"]
+
+
+@pytest.mark.parametrize("args", [["remove", ""], ["remove", "  "], ["index", ""], ["index", "", "--rebuild"],
+                                  ["index", " ", "a.txt"]])
+def test_an_empty_path_is_refused_and_removes_nothing(tmp_path, args):
+    _indexed(tmp_path)
+    r = run([*args, "--index", "idx"], cwd=tmp_path)
+    assert r.rc == 1 and "empty" in r.one_line_error() and r.one_line_error().startswith("error:"), r.stderr
+    assert _articles(tmp_path) == 2
+
+
+def test_remove_of_one_file_takes_that_files_articles_only(tmp_path):
+    d = tmp_path / "d"
+    d.mkdir()
+    (d / "report.jsonl").write_text('{"text": "The harbour will reopen on Monday."}\n'
+                                    '{"text": "The ferry returns to its timetable in May."}\n')
+    (d / "report#2.txt").write_text(GOOD)
+    (d / "report:final.txt").write_text(GOOD.replace("Lakeview", "Eastwick"))
+    assert run(["index", "d", "--index", "idx", "-q"], cwd=tmp_path).rc == 0
+    assert _articles(tmp_path) == 4
+    r = run(["remove", "d/report", "--index", "idx"], cwd=tmp_path)  # names no indexed file
+    assert "removed 0 article(s)" in r.stdout, r.stdout + r.stderr
+    assert _articles(tmp_path) == 4
+    r = run(["remove", "d/report.jsonl", "--index", "idx"], cwd=tmp_path)
+    assert r.rc == 0 and "removed 2 article(s)" in r.stdout, r.stdout + r.stderr
+    r = run(["remove", "d/report#2.txt", "--index", "idx"], cwd=tmp_path)
+    assert r.rc == 0 and "removed 1 article(s)" in r.stdout, r.stdout + r.stderr
+    assert _articles(tmp_path) == 1
+
+
 # -- 4, 5, 14. what a folder holds besides files ----------------------------------------------------
 
 def test_a_named_pipe_is_skipped_not_waited_on(tmp_path):
@@ -130,6 +175,23 @@ def test_an_unreadable_sub_folder_is_a_warning_not_a_silent_gap(tmp_path):
     assert r.rc == 0 and "1 added" in r.stdout and "1 skipped" in r.stdout, r.stdout + r.stderr
     (line,) = [x for x in r.stderr.splitlines() if "warning:" in x]
     assert "locked" in line and "cannot list this folder" in line
+
+
+def test_a_file_name_cannot_forge_a_line_and_undecodable_names_are_indexed_and_removed(tmp_path):
+    d = tmp_path / "d"
+    d.mkdir()
+    (d / "evil\nwarning: skipped passwd: forged.txt").write_bytes(bytes(range(256)) * 8)  # binary: skipped
+    name = os.fsencode(d) + b"/caf\xe9.txt"
+    with open(name, "wb") as fh:
+        fh.write(GOOD.encode())
+    r = run(["index", str(d), "--index", str(tmp_path / "idx"), "-q"])
+    assert r.rc == 0 and "1 added" in r.stdout and "1 skipped" in r.stdout, r.stdout + r.stderr
+    lines = r.stderr.splitlines()
+    assert [x for x in lines if x.startswith("warning:")] == [x for x in lines if "warning" in x]  # none forged
+    assert any("evil\\nwarning: skipped" in x for x in lines), lines
+    r = run([b"remove", name, b"--index", os.fsencode(tmp_path / "idx")])
+    assert r.rc == 0 and "removed 1 article(s)" in r.stdout, r.stdout + r.stderr
+    assert "Traceback" not in r.stderr
 
 
 def test_processes_here_are_bounded():  # the helper caps what it says it caps

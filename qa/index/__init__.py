@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -26,7 +27,8 @@ from typing import Any
 import numpy as np
 
 from ..config import Settings
-from ..errors import StoreError
+from ..errors import ConfigError, StoreError
+from ..text.escape import shown, valid_utf8
 from ..types import Article, Chunk, Passage
 from . import manifest
 from .backend import DateWindow, FaissFts5, SearchBackend
@@ -246,7 +248,7 @@ class Index:
         Origins are stored absolute; an older index's relative origins match only where the article's id proves
         the file was this one (see `legacy_ids`), never by a folder of the same name elsewhere."""
         roots = [Path(p).expanduser().resolve() for p in paths]
-        found = self.db.ids_from_origins(str(r) for r in roots)
+        found = self.db.ids_from_origins(valid_utf8(str(r)) for r in roots)  # as load.py records a name's bytes
         legacy = self.db.relative_origins()
         if legacy:
             from ..ingest.load import legacy_ids  # how an article id was derived from its file's path
@@ -263,11 +265,25 @@ class Index:
             self.db.set_origins(origins.items())
 
     def resolve_ids(self, ids_or_paths: Iterable[str]) -> list[str]:
-        """Article ids for items that are ids, or files/folders whose articles were indexed."""
+        """Article ids for items that are ids, or files/folders whose articles were indexed.
+
+        An empty item is an error (`qa remove "$F"` with F unset named the current folder), and so is a path
+        naming one file that would match the articles of several."""
+        from ..ingest.load import SUPPORTED, _extension  # which names are files the ingest reads
+
         ids: set[str] = set()
         for item in ids_or_paths:
-            found = self.ids_from_origins([item]) if Path(item).expanduser().exists() or "/" in item else {}
-            ids |= set(found) if found else {item}
+            if not item.strip():
+                raise ConfigError(f"an empty id or path was given ({item!r}; an unset shell variable?): name the "
+                                  "articles' ids, or the files or folders they were loaded from")
+            path = Path(item).expanduser()
+            found = self.ids_from_origins([item]) if path.exists() or "/" in item else {}
+            one_file = path.is_file() or (not path.exists() and _extension(path) in SUPPORTED)
+            files = {_file_of(o) for o in found.values()}
+            if one_file and len(files) > 1:
+                raise StoreError(f"{shown(item)} names one file, but the articles of {len(files)} files match it "
+                                 f"({', '.join(shown(f) for f in sorted(files)[:3])}, ...): nothing was removed")
+            ids |= set(found) if found else {valid_utf8(item)}
         return sorted(ids)
 
     def newest_date(self) -> str | None:
@@ -394,6 +410,11 @@ def _compare_counts(path: Path, found: dict[str, Any] | None, db: Database) -> N
     if isinstance(chunks, int) and chunks > 0 and counts["chunks"] == 0:
         raise StoreError(f"{path / DB} holds no chunks but {MANIFEST} records {chunks}: restore the index folder "
                          f"from a backup, or rebuild it with `qa index PATH --index {path} --rebuild`")
+
+
+def _file_of(origin: str) -> str:
+    """The file an origin names: path, path:line (JSONL, CSV), path#n (JSON) or path#entryN (feeds)."""
+    return re.sub(r"(?::\d+|#\d+|#entry\d+)$", "", origin)
 
 
 def _wipe(path: Path) -> None:

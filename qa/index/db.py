@@ -8,6 +8,7 @@ which also bumps the `generation` counter that the vector index and the caches a
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 import time
@@ -139,9 +140,13 @@ class Database:
         out: dict[str, str] = {}
         for root in roots:
             like = _like(root)
-            out.update(self._all(
+            rows = self._all(
                 "SELECT id, origin FROM articles WHERE origin = ? OR origin LIKE ? ESCAPE '\\' OR origin LIKE ? ESCAPE '\\' "
-                "OR origin LIKE ? ESCAPE '\\'", (root, like + "/%", like + ":%", like + "#%")))
+                "OR origin LIKE ? ESCAPE '\\'", (root, like + "/%", like + ":%", like + "#%"))
+            # 'd/report' is the file of 'd/report:12' (a line) and 'd/report#3' (a record), not of 'd/report#2.txt'
+            # or 'd/report:final.txt', files of their own
+            own = re.compile(re.escape(root.rstrip("/")) + r"(?:/.*|:\d+|#\d+|#entry\d+)?", re.S)
+            out.update((i, o) for i, o in rows if own.fullmatch(o))
         return out
 
     def origins(self, ids: Sequence[str]) -> dict[str, str]:

@@ -24,7 +24,7 @@ from ..text.escape import shown
 from ..text.sentences import split_sentences
 from ..types import Article, Chunk
 from .chunk import chunk_article
-from .load import Budget, Skipped, content_hash, iter_files, load_paths, open_bounded
+from .load import Budget, Skipped, check_paths, content_hash, iter_files, load_paths, open_bounded
 
 STAGES = ("parse", "chunk", "enrich", "embed", "write")
 
@@ -117,7 +117,7 @@ def ingest(
     """Index every article under ``paths`` into ``store``; returns what happened.
 
     ``on_skip`` is called with each skipped file or record, and each article cut to ingest.max_article_chars."""
-    paths = list(paths)
+    paths = check_paths(paths)  # an empty path (an unset shell variable) is an error, not this folder
     report = IngestReport()
     t0 = time.perf_counter()
     seen: dict[str, str] = {}
