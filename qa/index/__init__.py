@@ -8,7 +8,8 @@
   backend.py   `SearchBackend` (dense + keyword search within a `DateWindow`), the FAISS + FTS5 one
   milvus.py    the Milvus one (`index.backend = "milvus"`): dense + BM25 in one collection, rebuilt from SQLite
 
-Only this package touches sqlite3, faiss or pymilvus. Crash safety: every ingest batch is one SQLite transaction that
+Only this package touches sqlite3, faiss or pymilvus. One writer at a time: every write holds the folder's
+`index.lock` (lock.py; readers never take it). Crash safety: every ingest batch is one SQLite transaction that
 also bumps `generation`. The vector index is saved (atomically, by rename) when an ingest ends; if it is missing
 or older than the database, e.g. after a kill -9 mid-ingest, it is rebuilt from the vectors stored in SQLite.
 """
@@ -17,9 +18,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import shutil
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +39,7 @@ from .backend import DateWindow, FaissFts5, SearchBackend
 from .check import file_crc32, vectors_mismatch
 from .db import Database
 from .keyword import idf_from_counts, phrase
+from .lock import WriterLock
 from .schema import DB, FAISS_FILE, FAISS_META, FILES, MANIFEST
 from .vectors import FaissIndex, VectorIndex
 
@@ -76,19 +81,36 @@ class Index:
         self.path = Path(path).expanduser()
         self.settings = settings
         self.dim = embedder.dim
-        if rebuild and self.path.exists():
-            _wipe(self.path)
-        self._upgrade = False
-        found = _open_checks(self.path, create)
-        manifest.adopt(found, embedder)  # an int8 index is read with the int8 weights it was built with
-        self.expected = manifest.fingerprint(settings, embedder)
-        if found is None:
-            self.path.mkdir(parents=True, exist_ok=True)
-            manifest.write(self.path, self.expected)
-        else:
-            self._upgrade = manifest.check(self.path, found, self.expected)
-        self.db = Database(self.path / DB)
-        _compare_counts(self.path, found, self.db)
+        self._writer = WriterLock(self.path)
+        self._writer_mutex = threading.RLock()  # threads of this process take turns; the file lock is per process
+        self._writer_depth = 0
+        self._files: tuple[int, int] | None = None  # (device, inode) of the database this object has open
+        # A rebuild is one write with the ingest that follows it: the lock is held from the wipe until close().
+        # Starting a new index is a write too (the manifest): another writer must not start it at the same time.
+        hold = rebuild or (create and not (self.path / MANIFEST).is_file())
+        if hold:
+            self._take_writer()
+        try:
+            if rebuild and self.path.exists():
+                _wipe(self.path)
+            self._upgrade = False
+            found = _open_checks(self.path, create)
+            manifest.adopt(found, embedder)  # an int8 index is read with the int8 weights it was built with
+            self.expected = manifest.fingerprint(settings, embedder)
+            if found is None:
+                self.path.mkdir(parents=True, exist_ok=True)
+                manifest.write(self.path, self.expected)
+            else:
+                self._upgrade = manifest.check(self.path, found, self.expected)
+            self.db = Database(self.path / DB)
+            self._files = _identity(self.path / DB)
+            _compare_counts(self.path, found, self.db)
+        except BaseException:
+            if hold:
+                self._drop_writer()
+            raise
+        if hold and not rebuild:
+            self._drop_writer()
         self.lock = self.db.lock
         self._vectors: VectorIndex | None = None
         self._vectors_generation = -1
@@ -103,9 +125,43 @@ class Index:
         self.backend: SearchBackend = self._milvus or FaissFts5(self)
 
     def close(self) -> None:
-        if self._milvus is not None:
-            self._milvus.close()
-        self.db.close()
+        try:
+            if self._milvus is not None:
+                self._milvus.close()
+            self.db.close()
+        finally:
+            while self._writer_depth:
+                self._drop_writer()
+
+    # -- one writer at a time -----------------------------------------------------------------------
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the folder's writer lock (re-entrant): another process writing it is a one-line error, at once."""
+        self._take_writer()
+        try:
+            yield
+        finally:
+            self._drop_writer()
+
+    def _take_writer(self) -> None:
+        self._writer_mutex.acquire()
+        if self._writer_depth == 0:
+            try:
+                self._writer.acquire()
+                if self._files is not None and _identity(self.path / DB) != self._files:
+                    raise StoreError(f"{self.path / DB} was replaced (rebuilt or deleted by another process) after "
+                                     "this one opened it: run the same command again")
+            except BaseException:
+                self._writer.release()
+                self._writer_mutex.release()
+                raise
+        self._writer_depth += 1
+
+    def _drop_writer(self) -> None:
+        self._writer_depth -= 1
+        if self._writer_depth == 0:
+            self._writer.release()
+        self._writer_mutex.release()
 
     def generation(self) -> int:
         return self.db.generation()
@@ -118,7 +174,7 @@ class Index:
         """
         from ..news import store_enrichment
 
-        with self.lock:
+        with self.writing(), self.lock:
             vectors = self._vectors_ready() if self._milvus is None else None
             added_ids: list[int] = []
             added_vecs: list[np.ndarray] = []
@@ -153,7 +209,7 @@ class Index:
     def remove(self, article_ids: Iterable[str]) -> int:
         """Remove articles (chunks, keyword rows, quotes, signatures); returns how many existed."""
         ids = list(article_ids)
-        with self.lock:
+        with self.writing(), self.lock:
             before = self.generation()
             with self.db.transaction():
                 n, removed = self.db.delete_articles(ids)
@@ -168,7 +224,7 @@ class Index:
 
     def save(self) -> None:
         """Write the vector index (atomically) and the manifest's counts, so the next open needs no rebuild."""
-        with self.lock:
+        with self.writing(), self.lock:
             if self._milvus is not None:
                 self._milvus.save(self.generation())
                 manifest.write(self.path, self.expected, self.counts())
@@ -262,7 +318,8 @@ class Index:
     def update_origins(self, origins: dict[str, str]) -> None:
         """Record where unchanged articles are loaded from now (an older index's relative paths made absolute)."""
         if origins:
-            self.db.set_origins(origins.items())
+            with self.writing():
+                self.db.set_origins(origins.items())
 
     def resolve_ids(self, ids_or_paths: Iterable[str]) -> list[str]:
         """Article ids for items that are ids, or files/folders whose articles were indexed.
@@ -415,6 +472,14 @@ def _compare_counts(path: Path, found: dict[str, Any] | None, db: Database) -> N
 def _file_of(origin: str) -> str:
     """The file an origin names: path, path:line (JSONL, CSV), path#n (JSON) or path#entryN (feeds)."""
     return re.sub(r"(?::\d+|#\d+|#entry\d+)$", "", origin)
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 def _wipe(path: Path) -> None:

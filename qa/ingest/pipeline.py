@@ -116,8 +116,16 @@ def ingest(
 ) -> IngestReport:
     """Index every article under ``paths`` into ``store``; returns what happened.
 
-    ``on_skip`` is called with each skipped file or record, and each article cut to ingest.max_article_chars."""
-    paths = check_paths(paths)  # an empty path (an unset shell variable) is an error, not this folder
+    ``on_skip`` is called with each skipped file or record, and each article cut to ingest.max_article_chars.
+    The whole run holds the index's writer lock: another process writing it is a one-line error before anything
+    is read."""
+    paths = check_paths(paths)
+    with store.writing():
+        return _ingest(paths, store, embedder, settings, prune, progress, on_skip, enricher)
+
+
+def _ingest(paths: list[str | Path], store: Index, embedder: Embedder, settings: Settings, prune: bool, progress: bool,
+            on_skip: Callable[[Skipped], None] | None, enricher: Enricher | None) -> IngestReport:
     report = IngestReport()
     t0 = time.perf_counter()
     seen: dict[str, str] = {}
