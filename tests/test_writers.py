@@ -1,14 +1,19 @@
-"""Issue 28, writing: one writer at a time (index.lock). Real `qa` processes on real folders (hash embeddings).
+"""Issue 28, writing: one writer at a time (index.lock), and a full disk. Real `qa` processes on real folders
+(hash embeddings); a full disk is a real one (a small tmpfs in a user namespace, where `unshare` allows it).
 Every test here failed before its fix. `python -m eval.races` runs the races 20 times each.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
 import sqlite3
 import subprocess
 import time
 from pathlib import Path
 
+import pytest
 
 from .qa_process import QA, env, run
 
@@ -105,3 +110,40 @@ def test_a_stale_lock_is_taken_over(tmp_path):
     assert not (index / "index.lock").exists()
 
 
+# -- 6. a full disk ---------------------------------------------------------------------------------------
+
+def _can_mount() -> bool:
+    if not shutil.which("unshare"):
+        return False
+    probe = subprocess.run(["unshare", "-rm", "sh", "-c", "d=$(mktemp -d) && mount -t tmpfs -o size=64k tmpfs $d"],
+                           capture_output=True)
+    return probe.returncode == 0
+
+
+@pytest.mark.skipif(not _can_mount(), reason="no user namespaces here to mount a small tmpfs in")
+@pytest.mark.parametrize("size", ["64k", "600k", "2m"])  # full at: the schema, the first batch, a later batch
+def test_a_full_disk_is_one_line_and_leaves_an_index_the_next_run_completes(tmp_path, size):
+    src = write_folder(tmp_path / "src", "s", 300, sentences=40)
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    qa = " ".join(QA)
+    script = f"""
+mount -t tmpfs -o size={size} tmpfs {mnt} || exit 99
+{qa} index {src} --index {mnt}/idx -q >{tmp_path}/index.out 2>{tmp_path}/index.err; echo $? >{tmp_path}/index.rc
+{qa} check --index {mnt}/idx >{tmp_path}/check.out 2>&1
+ls -la {mnt}/idx >{tmp_path}/files.txt
+mount -o remount,size=64m {mnt}
+{qa} index {src} --index {mnt}/idx -q >{tmp_path}/again.out 2>&1; echo $? >{tmp_path}/again.rc
+{qa} check --full --index {mnt}/idx >{tmp_path}/again.check 2>&1; echo $? >>{tmp_path}/again.rc
+"""
+    r = run([], cmd=["unshare", "-rm", "sh", "-c", script], timeout=240)
+    assert r.rc == 0 and not r.timed_out, r.stderr
+    read = lambda name: (tmp_path / name).read_text()  # noqa: E731
+    err = read("index.err").strip().splitlines()
+    assert read("index.rc").strip() == "1" and len(err) == 1, read("index.err")
+    assert err[0].startswith("error: cannot write") and "free some disk space" in err[0], err
+    files = read("files.txt")
+    assert ".tmp" not in files and not any(line.split()[4] == "0" and "vectors" in line for line in files.splitlines()[1:]), files
+    assert "backup" not in read("check.out") and "Traceback" not in read("check.out"), read("check.out")
+    assert read("again.rc").split() == ["0", "0"], read("again.out") + read("again.check")
+    assert "300 added" in read("again.out") or "unchanged" in read("again.out")

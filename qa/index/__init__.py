@@ -239,7 +239,12 @@ class Index:
                 log.info("building the HNSW index of %d vectors (ingest.exact_search_max %d)", len(vectors), exact_max)
                 vectors = self._vectors = FaissIndex.build(self.dim, len(vectors), exact_max, self.db.iter_vectors())
                 self._vectors_generation = gen
-            vectors.save(self.path / FAISS_FILE)
+            try:
+                vectors.save(self.path / FAISS_FILE)
+            except (OSError, RuntimeError) as exc:  # faiss raises RuntimeError with a C++ trace for a failed write
+                raise StoreError(f"cannot write {self.path / FAISS_FILE} ({_why(exc)}): free some disk space, then run "
+                                 f"the same command again (every batch committed is in {DB}; the vector index is "
+                                 "rebuilt from it)") from None
             manifest.atomic_write(self.path / FAISS_META, json.dumps(
                 {"generation": gen, "ntotal": len(vectors), "type": vectors.kind,
                  "crc32": file_crc32(self.path / FAISS_FILE)}).encode())
@@ -472,6 +477,13 @@ def _compare_counts(path: Path, found: dict[str, Any] | None, db: Database) -> N
 def _file_of(origin: str) -> str:
     """The file an origin names: path, path:line (JSONL, CSV), path#n (JSON) or path#entryN (feeds)."""
     return re.sub(r"(?::\d+|#\d+|#entry\d+)$", "", origin)
+
+
+def _why(exc: BaseException) -> str:
+    text = str(exc)
+    if getattr(exc, "errno", None) == 28 or "No space left" in text:
+        return "no space left on the device"
+    return getattr(exc, "strerror", None) or " ".join(text.split())[-160:]
 
 
 def _identity(path: Path) -> tuple[int, int] | None:

@@ -143,9 +143,17 @@ def check_index(folder: str | Path, settings: Any, embedder: Any, full: bool = F
                 detail = "damaged" + detail.split("is damaged", 1)[1].split(":", 1)[0]
             report.add(MANIFEST, False, detail, f"use the same settings{advice}" if advice else fix)
 
-    # index.sqlite: present, not empty, every page sound
+    # index.sqlite: present, not empty, every page sound. Beside a manifest that was never saved (the first
+    # ingest into the folder stopped, a full disk say) a missing or table-less database is an index never
+    # finished, not a damaged one: nothing was in it to restore.
+    unfinished = isinstance(found, dict) and bool(found) and "updated" not in found
+    never = (f"never finished: the first `qa index` into {folder} stopped before anything was indexed",
+             f"run `qa index PATH --index {folder}` again once what stopped it is fixed (a full disk?)")
     if not db_file.is_file() or db_file.stat().st_size == 0:
-        report.add(DB, False, "missing" if not db_file.is_file() else "empty (0 bytes)", fix)
+        if unfinished:
+            report.add(DB, False, *never)
+        else:
+            report.add(DB, False, "missing" if not db_file.is_file() else "empty (0 bytes)", fix)
         return report
     try:
         db = Database(db_file, readonly=True)
@@ -157,7 +165,10 @@ def check_index(folder: str | Path, settings: Any, embedder: Any, full: bool = F
             problems = db.integrity(full)
             counts = db.counts()
         except QAError as exc:
-            report.add(DB, False, str(exc), fix)
+            if unfinished and "no such table" in str(exc):
+                report.add(DB, False, *never)
+            else:
+                report.add(DB, False, str(exc), fix)
             return report
         check = "integrity_check" if full else "quick_check"
         report.add(DB, not problems, f"{check} found {'; '.join(problems[:3])}" if problems else

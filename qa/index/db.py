@@ -82,8 +82,16 @@ class Database:
                     "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
                 self.conn.execute("COMMIT")
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                self._rollback()
                 raise
+
+    def _rollback(self) -> None:
+        """Undo the open transaction. SQLite has already undone it after some errors (a full disk): a ROLLBACK
+        failing then must not hide the error that explains what happened."""
+        try:
+            self.conn.execute("ROLLBACK")
+        except (sqlite3.Error, StoreError):
+            pass
 
     def generation(self) -> int:
         row = self._one("SELECT value FROM meta WHERE key='generation'")
@@ -161,7 +169,7 @@ class Database:
                 self.conn.executemany("UPDATE articles SET origin = ? WHERE id = ?", [(o, i) for i, o in pairs])
                 self.conn.execute("COMMIT")
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                self._rollback()
                 raise
 
     def relative_origins(self) -> list[tuple[str, str]]:

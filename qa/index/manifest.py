@@ -101,8 +101,13 @@ def write(folder: Path, expected: dict[str, Any], counts: dict[str, int] | None 
 def atomic_write(path: Path, data: bytes) -> None:
     """Write a file so that a crash leaves either the old or the new content (temporary file, fsync, rename)."""
     tmp = path.with_suffix(path.suffix + ".tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise StoreError(f"cannot write {path} ({exc.strerror or exc}): free some disk space (or make the folder "
+                         "writable), then run the same command again") from None

@@ -167,10 +167,20 @@ class FaissIndex:
         return self._rows[1], self._rows[2]
 
     def save(self, path: Path) -> None:
-        """Write atomically (temporary file, then rename)."""
+        """Write atomically (temporary file, fsync, rename); a failed write raises OSError and leaves no file."""
+        faiss = _faiss()
         tmp = path.with_suffix(path.suffix + ".tmp")
-        _faiss().write_index(self.index, str(tmp))
-        os.replace(tmp, path)
+        try:
+            with open(tmp, "wb") as fh:
+                # through Python's file: FAISS's own writer only prints a failed close (a full disk) on stderr and
+                # carries on, and the rename then put a cut file in place of the good one
+                faiss.write_index(self.index, faiss.PyCallbackIOWriter(fh.write))
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
 
 
 def _bitmap(ids: np.ndarray) -> np.ndarray:

@@ -7,6 +7,7 @@ chunk texts seen before reuse their stored vectors.
 from __future__ import annotations
 
 import hashlib
+import logging
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -25,6 +26,8 @@ from ..text.sentences import split_sentences
 from ..types import Article, Chunk
 from .chunk import chunk_article
 from .load import Budget, Skipped, check_paths, content_hash, iter_files, load_paths, open_bounded
+
+log = logging.getLogger(__name__)
 
 STAGES = ("parse", "chunk", "enrich", "embed", "write")
 
@@ -139,6 +142,7 @@ def _ingest(paths: list[str | Path], store: Index, embedder: Embedder, settings:
             _write(batch, store, embedder, settings, report, enricher)
             batch.clear()
 
+    failed = True
     try:
         stream = iter(load_paths(paths, ing.max_file_mb, ing.max_file_seconds, ing.follow_links))
         while True:
@@ -174,13 +178,21 @@ def _ingest(paths: list[str | Path], store: Index, embedder: Embedder, settings:
         if prune:  # by absolute paths: only articles of these very files and folders (see Index.ids_from_origins)
             gone = [i for i in store.ids_from_origins(p for p in paths if Path(p).expanduser().exists()) if i not in seen]
             report.removed = store.remove(gone)
+        failed = False
     except KeyboardInterrupt:
         report.interrupted = True
         raise
     finally:
         bar.close()
         t = time.perf_counter()
-        store.save()
+        try:
+            store.save()
+        except Exception:
+            if not failed:
+                raise
+            # the error on its way out says what happened (a full disk, say); this save failing too is its echo,
+            # and the vector index it would have written is rebuilt from the database on the next open
+            log.debug("saving after a failed ingest failed too", exc_info=True)
         report.stages["write"] += time.perf_counter() - t
         report.seconds = time.perf_counter() - t0
     return report
