@@ -21,6 +21,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .errors import QAError
 
     try:
+        _text_args(args)
         return int(args.func(args) or 0)
     except QAError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -76,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = cmd("search", _search, "Show the passages dense and keyword retrieval find for a query.")
     sp.add_argument("query")
-    sp.add_argument("-k", type=int, default=5, help="passages per retriever (default 5)")
+    sp.add_argument("-k", type=_positive, default=5, help="passages per retriever (default 5)")
     sp.add_argument("--fused", action="store_true", help="show the fused hybrid ranking instead")
     sp.add_argument("--as-of", metavar="DATE")
     index_opt(sp)
@@ -111,13 +112,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--token", help="require 'Authorization: Bearer TOKEN' (default: $QA_API_TOKEN; none = open)")
 
     sp = cmd("speakers", _speakers, "List the people quoted most, with their name variants.")
-    sp.add_argument("-n", type=int, default=20)
+    sp.add_argument("-n", type=_positive, default=20)
     index_opt(sp)
 
     sp = cmd("quotes", _quotes, "Show what a person said (statements attributed to them, any name variant).")
     sp.add_argument("name")
     sp.add_argument("--about", metavar="TOPIC")
-    sp.add_argument("-n", type=int, default=10)
+    sp.add_argument("-n", type=_positive, default=10)
     index_opt(sp)
 
     for register in _plugins():  # e.g. the eval suite's `qa eval` and `qa bench` (entry points "newsqa.commands")
@@ -371,6 +372,30 @@ def _config(args: argparse.Namespace) -> int:
             value = value[part]
         print(f"{name} = {value!r}\n    {doc}")
     return 0
+
+
+def _positive(text: str) -> int:
+    """An argparse type: a whole number > 0 (`-k 0` asked FAISS for nothing and it asserted)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number > 0, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number > 0, got {text!r}")
+    return value
+
+
+def _text_args(args: argparse.Namespace) -> None:
+    """Questions, queries and names as valid text: an argument's bytes that are not UTF-8 ($'chips\\xff?') arrive
+    as lone surrogates, which no model, database or terminal takes. Paths are left as they are."""
+    from .text.escape import valid_utf8
+
+    for name in ("question", "query", "name", "about", "as_of", "date_from", "date_to"):
+        if isinstance(getattr(args, name, None), str):
+            setattr(args, name, valid_utf8(getattr(args, name)))
+    for name in ("choices", "history"):  # lists of text here; a plugin's command may use the names for flags
+        if isinstance(getattr(args, name, None), list):
+            setattr(args, name, [valid_utf8(x) if isinstance(x, str) else x for x in getattr(args, name)])
 
 
 def _matching_sentences(text: str, query: str, n: int = 3) -> list[str]:

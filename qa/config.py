@@ -27,6 +27,7 @@ def default_index_home() -> Path:
 
 
 DEFAULT_INDEX = default_index_home() / "default"
+MAX_QUESTION_CHARS = 2000  # what the UI's question box takes; a longer 'question' is an article pasted in
 
 
 def _doc(text: str, default: Any = dataclasses.MISSING, factory: Any = dataclasses.MISSING) -> Any:
@@ -124,7 +125,7 @@ class ServeSettings:
     model_id: str = _doc("`qa serve`: the model id /v1/models lists and requests name.", "newsqa")
     max_body_bytes: int = _doc("`qa serve`: larger request bodies are refused (413).", 65_536)
     max_messages: int = _doc("`qa serve`: at most this many chat messages per request (the earlier user turns are the history).", 32)
-    max_question_chars: int = _doc("`qa serve`: a question (last user message) or search query longer than this is refused (400).", 2_000)
+    max_question_chars: int = _doc(f"`qa serve`: a question (last user message) or search query longer than this is refused (400); at most {MAX_QUESTION_CHARS}, the assistant's own limit.", MAX_QUESTION_CHARS)
     max_search_k: int = _doc("`qa serve`: at most this many passages per /v1/search request.", 50)
     max_concurrent: int = _doc("`qa serve`: questions answered at once (they share one model, which drafts one answer at a time); more get 429.", 16)
     sources_in_content: bool = _doc("`qa serve`: also list the numbered sources under the answer in the message text (for chat UIs that show only the text); the structured 'citations' field is always sent.", True)
@@ -212,6 +213,14 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except FileNotFoundError:
         raise ConfigError(f"settings file {path} does not exist: create it or unset QA_SETTINGS") from None
+    except IsADirectoryError:
+        raise ConfigError(f"settings file {path} is a folder: name the TOML file in it (e.g. {path / 'qa.toml'})") from None
+    except OSError as exc:
+        raise ConfigError(f"settings file {path} cannot be read ({exc.strerror or exc}): check its permissions") from None
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"settings file {path} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} on line {line}): "
+                          "save it as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"settings file {path} is not valid TOML ({exc}): fix that line") from None
 
@@ -259,7 +268,11 @@ def _coerce(name: str, value: Any, hint: Any) -> Any:
                 if low in {"0", "false", "no", "off"}:
                     return False
                 raise ValueError(value)
+            if value not in (True, False):  # 0 and 1 are fine, 5 or a list is a mistake
+                raise ValueError(value)
             return bool(value)
+        if isinstance(value, bool) or (hint in (int, float, str) and isinstance(value, (list, dict))):
+            raise TypeError(value)  # `top_k = true` would be 1
         if hint is int:
             if isinstance(value, float) and not value.is_integer():
                 raise ValueError(value)
@@ -285,6 +298,22 @@ def _validate(s: Settings) -> None:
         (s.retrieval.per_choice_k >= 0, "retrieval.per_choice_k must be >= 0", s.retrieval.per_choice_k),
         (s.retrieval.candidates >= s.retrieval.top_k, "retrieval.candidates must be >= retrieval.top_k", s.retrieval.candidates),
         (s.retrieval.max_per_article > 0, "retrieval.max_per_article must be > 0", s.retrieval.max_per_article),
+        (s.retrieval.rrf_k >= 0, "retrieval.rrf_k must be >= 0 (scores are 1/(rrf_k + rank), rank from 1)", s.retrieval.rrf_k),
+        (s.retrieval.recency_days >= 0, "retrieval.recency_days must be >= 0", s.retrieval.recency_days),
+        (s.retrieval.recency_weight >= 0, "retrieval.recency_weight must be >= 0", s.retrieval.recency_weight),
+        (s.retrieval.recency_weight_temporal >= 0, "retrieval.recency_weight_temporal must be >= 0", s.retrieval.recency_weight_temporal),
+        (s.answer.max_sentences > 0, "answer.max_sentences must be > 0", s.answer.max_sentences),
+        (s.answer.extractive_sentences > 0, "answer.extractive_sentences must be > 0", s.answer.extractive_sentences),
+        (0.0 <= s.answer.support_overlap <= 1.0, "answer.support_overlap must be within 0..1", s.answer.support_overlap),
+        (0.0 <= s.answer.support_similarity <= 1.0, "answer.support_similarity must be within 0..1", s.answer.support_similarity),
+        (0.0 <= s.answer.extractive_floor <= 1.0, "answer.extractive_floor must be within 0..1", s.answer.extractive_floor),
+        (0.0 <= s.answer.min_claim_relevance <= 1.0, "answer.min_claim_relevance must be within 0..1", s.answer.min_claim_relevance),
+        (s.ingest.max_article_chars >= 0, "ingest.max_article_chars must be >= 0 (0 = no limit)", s.ingest.max_article_chars),
+        (s.ingest.exact_search_max >= 0, "ingest.exact_search_max must be >= 0", s.ingest.exact_search_max),
+        (0.0 < s.ingest.dedup_threshold <= 1.0, "ingest.dedup_threshold must be within 0..1 (above 0)", s.ingest.dedup_threshold),
+        (s.llm.threads >= 0, "llm.threads must be >= 0 (0 = all cores)", s.llm.threads),
+        (s.llm.temperature >= 0, "llm.temperature must be >= 0", s.llm.temperature),
+        (s.embedding.max_tokens >= 18, "embedding.max_tokens must be >= 18", s.embedding.max_tokens),
         (s.answer.evidence_sentences > 0, "answer.evidence_sentences must be > 0", s.answer.evidence_sentences),
         (s.answer.model_reader in {"auto", "on", "off"}, "answer.model_reader must be auto, on or off", s.answer.model_reader),
         (s.answer.model_choices in {"on", "off"}, "answer.model_choices must be on or off", s.answer.model_choices),
@@ -305,7 +334,9 @@ def _validate(s: Settings) -> None:
         (0 < s.serve.port < 65536, "serve.port must be 1..65535", s.serve.port),
         (s.serve.max_body_bytes >= 1024, "serve.max_body_bytes must be >= 1024", s.serve.max_body_bytes),
         (s.serve.max_messages > 0, "serve.max_messages must be > 0", s.serve.max_messages),
-        (s.serve.max_question_chars > 0, "serve.max_question_chars must be > 0", s.serve.max_question_chars),
+        (0 < s.serve.max_question_chars <= MAX_QUESTION_CHARS,
+         f"serve.max_question_chars must be 1..{MAX_QUESTION_CHARS} (the assistant refuses longer questions whatever "
+         "the server lets through)", s.serve.max_question_chars),
         (s.serve.max_search_k > 0, "serve.max_search_k must be > 0", s.serve.max_search_k),
         (s.serve.max_concurrent > 0, "serve.max_concurrent must be > 0", s.serve.max_concurrent),
         (bool(s.serve.model_id.strip()), "serve.model_id must not be empty", s.serve.model_id),

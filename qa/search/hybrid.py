@@ -17,9 +17,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ..config import RetrievalSettings
 from ..embed import Embedder
+from ..errors import ConfigError
 from ..index import Index
 from ..index.backend import DateWindow
 from ..text.dates import is_recent, resolve_time, upper_bound
+from ..text.escape import valid_utf8
 from ..text.similarity import jaccard
 from ..text.tokens import content_words
 from ..types import Passage
@@ -58,6 +60,9 @@ class Retriever:
 
     def passages(self, text: str, k: int, kind: str) -> list[Passage]:
         """The passages one retriever alone finds ('dense' or 'bm25'), with its score and rank set."""
+        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+            raise ConfigError(f"k (passages wanted) must be a whole number > 0, got {k!r}")
+        text = valid_utf8(text)
         hits = self.dense(text, k) if kind == "dense" else self.keyword(text, k)
         passages = self.store.passages([cid for cid, _ in hits])
         out = []

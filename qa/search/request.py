@@ -13,11 +13,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from ..config import MAX_QUESTION_CHARS
 from ..errors import ConfigError
 from ..text.dates import parse_iso, resolve_time
+from ..text.escape import valid_utf8
 
 
-MAX_QUESTION_CHARS = 2000  # what the UI's question box takes; a longer 'question' is an article pasted in
+# a date as a user gives it: YYYY-MM-DD, or an ISO date and time ('2022-06-01garbage' is no date)
+_USER_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
 # terminal escape sequences: CSI (colours, cursor moves), OSC (titles, links), and two-character ones
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]")
 
@@ -25,7 +28,7 @@ _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|
 def clean_question(text: str | None) -> str:
     """A question as typed, without what a terminal or a paste adds: ANSI escape sequences, control and
     invisible format characters (zero-width, bidi overrides), runs of spaces. Empty or over-long is an error."""
-    text = _ANSI.sub("", text or "")
+    text = _ANSI.sub("", valid_utf8(text or ""))
     text = "".join(" " if unicodedata.category(ch) == "Cc" else "" if unicodedata.category(ch) == "Cf" else ch
                    for ch in text)
     text = " ".join(text.split())
@@ -56,9 +59,11 @@ def make_request(text: str, as_of: Any = None, date_from: Any = None, date_to: A
     """A request from user input; a date that can't be read is a one-line error naming the field."""
     as_of_d, lo, hi = parse_iso(as_of), parse_iso(date_from), parse_iso(date_to)
     for name, raw, parsed in (("as_of", as_of, as_of_d), ("date_from", date_from, lo), ("date_to", date_to, hi)):
-        if raw not in (None, "") and parsed is None:
+        if raw not in (None, "") and (parsed is None or (isinstance(raw, str) and not _USER_DATE.fullmatch(raw.strip()))):
             raise ConfigError(f"{name} {raw!r} is not a date: use YYYY-MM-DD")
-    req = SearchRequest(text, as_of=as_of_d, date_from=lo, date_to=hi, top_k=top_k)
+    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1):
+        raise ConfigError(f"k (passages wanted) must be a whole number > 0, got {top_k!r}")
+    req = SearchRequest(valid_utf8(text), as_of=as_of_d, date_from=lo, date_to=hi, top_k=top_k)
     ref = as_of_d or parse_iso(newest())
     if ref is not None:
         scope = resolve_time(text, ref)
