@@ -1,12 +1,15 @@
 """Issue 28, what a user types: bytes that are not UTF-8 in a question, `-k 0`, dates with garbage after them,
 settings that divide by zero or index nothing, booleans for numbers, a settings file that is not UTF-8 or is a
-folder. Real `qa` processes where the CLI is what is tested;
+folder, and `llm.n_ctx` past what the model was trained for. Real `qa` processes where the CLI is what is tested;
 every test here failed before its fix.
 """
 
 from __future__ import annotations
 
 import json
+import resource
+import subprocess
+import sys
 
 import pytest
 
@@ -14,7 +17,7 @@ from qa.config import Settings
 from qa.errors import ConfigError
 
 from .conftest import SAMPLE
-from .qa_process import run
+from .qa_process import GB, run
 
 
 @pytest.fixture(scope="module")
@@ -114,3 +117,21 @@ def test_rrf_k_minus_one_no_longer_divides_by_zero(tmp_path, sample_index):
     (tmp_path / "qa.toml").write_text("[retrieval]\nrrf_k = -1\n")
     r = run(["search", "chips", "--fused", "--index", str(sample_index)], cwd=tmp_path)
     assert r.rc == 1 and "retrieval.rrf_k must be >= 0" in r.one_line_error()
+
+
+# -- 8. llm.n_ctx past the model's training ------------------------------------------------------------
+
+def test_n_ctx_past_the_models_training_is_capped_with_a_warning():
+    """SmolLM2 was trained with 8,192 tokens: 200,000 would allocate its KV cache past 4 GB."""
+    code = ("import logging, sys\nlogging.basicConfig(level=logging.WARNING, format='%(message)s')\n"
+            "from qa.config import LLMSettings\nfrom qa.generate.llama import LlamaCppGenerator\n"
+            "g = LlamaCppGenerator(LLMSettings(model='smollm2-135m', n_ctx=200000, threads=1))\n"
+            "print(g.n_ctx, g.count_tokens('hello world'))\n")
+
+    def cap() -> None:  # a regression fails here, it does not take the machine's memory
+        resource.setrlimit(resource.RLIMIT_AS, (3 * GB, 3 * GB))
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, preexec_fn=cap)
+    assert out.returncode == 0 and out.stdout.split()[0] == "8192", out.stderr[-2000:]
+    (line,) = [x for x in out.stderr.splitlines() if "n_ctx" in x]
+    assert "llm.n_ctx 200000 is over the 8192 tokens" in line and "set llm.n_ctx <= 8192" in line

@@ -14,6 +14,7 @@ tokens generated, seconds, threads), for the benchmark (eval/bench.py).
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 import threading
 import time
@@ -24,8 +25,9 @@ from contextlib import contextmanager
 from ..config import LLMSettings
 from ..errors import ModelError, missing
 from . import Message
-from .models import resolve_model
+from .models import resolve_model, trained_context
 
+log = logging.getLogger(__name__)
 _MODELS: dict[tuple, object] = {}
 _MODELS_LOCK = threading.Lock()
 
@@ -50,6 +52,11 @@ class LlamaCppGenerator:
         self.path = resolve_model(self.settings.model)
         self.name = self.path.name
         self.n_ctx = self.settings.n_ctx
+        trained = trained_context(self.path)
+        if trained and self.n_ctx > trained:  # llama.cpp would allocate the whole window (200k tokens: > 4 GB)
+            log.warning("llm.n_ctx %d is over the %d tokens %s was trained with: using %d (set llm.n_ctx <= %d)",
+                        self.n_ctx, trained, self.name, trained, trained)
+            self.n_ctx = trained
         self.lock = threading.Lock()
         self.calls: deque[dict] = deque(maxlen=256)  # the cost of each recent call, newest last
         self._share = CpuShare()
@@ -57,7 +64,7 @@ class LlamaCppGenerator:
 
     @property
     def llm(self):  # noqa: ANN201 - llama_cpp.Llama
-        key = (str(self.path), self.settings.n_ctx, self.settings.threads, self.settings.seed, self.repack)
+        key = (str(self.path), self.n_ctx, self.settings.threads, self.settings.seed, self.repack)
         with _MODELS_LOCK:
             if key not in _MODELS:
                 _MODELS[key] = self._load()
@@ -73,7 +80,7 @@ class LlamaCppGenerator:
             with _quiet_stderr(), _model_params(llama_cpp, use_extra_bufts=self.repack):
                 return llama_cpp.Llama(
                     model_path=str(self.path),
-                    n_ctx=self.settings.n_ctx,
+                    n_ctx=self.n_ctx,
                     n_threads=self.settings.threads or cores(),
                     # prompt evaluation too: left alone it uses every core even with llm.threads = 1 (measured on
                     # 2 busy cores: 1 thread 75 prompt tokens/s, 2 threads 21-30)

@@ -141,3 +141,56 @@ def _stamp_ok(stamp: Path, st: os.stat_result, sha: str) -> bool:
 
 def _write_stamp(stamp: Path, st: os.stat_result, sha: str) -> None:
     stamp.write_text(json.dumps({"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": sha}))
+
+
+_GGUF_SIZES = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}  # fixed-size value types
+_GGUF_INTS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 10: "<Q", 11: "<q"}
+
+
+def trained_context(path: str | Path, max_keys: int = 64) -> int | None:
+    """The context length a GGUF model was trained with (``<architecture>.context_length`` in its header), read
+    without loading it; None when the header does not say (or is not a GGUF header)."""
+    import struct
+
+    def read(fh, fmt):  # noqa: ANN001, ANN202
+        size = struct.calcsize(fmt)
+        data = fh.read(size)
+        if len(data) != size:
+            raise ValueError("short header")
+        return struct.unpack(fmt, data)[0]
+
+    def text(fh) -> str:  # noqa: ANN001
+        return fh.read(read(fh, "<Q")).decode("utf-8", "replace")
+
+    try:
+        with open(path, "rb") as fh:
+            if fh.read(4) != b"GGUF" or read(fh, "<I") < 2:
+                return None
+            read(fh, "<Q")  # tensors
+            arch = None
+            for _ in range(min(read(fh, "<Q"), max_keys)):  # the few keys before the tokenizer's big arrays
+                key, kind = text(fh), read(fh, "<I")
+                if kind == 8:
+                    value = text(fh)
+                    if key == "general.architecture":
+                        arch = value
+                elif kind in _GGUF_INTS:
+                    value = read(fh, _GGUF_INTS[kind])
+                    if arch and key == f"{arch}.context_length":
+                        return int(value)
+                elif kind in _GGUF_SIZES:
+                    fh.seek(_GGUF_SIZES[kind], 1)
+                elif kind == 9:  # an array: skipped (a long list of strings is the tokenizer's, past the hyperparameters)
+                    item, count = read(fh, "<I"), read(fh, "<Q")
+                    if item in _GGUF_SIZES:
+                        fh.seek(_GGUF_SIZES[item] * count, 1)
+                    elif item == 8 and count <= 1000:
+                        for _ in range(count):
+                            fh.seek(read(fh, "<Q"), 1)
+                    else:
+                        return None
+                else:
+                    return None
+    except (OSError, ValueError, struct.error):
+        return None
+    return None
