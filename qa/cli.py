@@ -308,7 +308,13 @@ def _serve(args: argparse.Namespace) -> int:
     assistant = _open(args)
     s = assistant.settings.serve
     host, port = args.host or s.host, args.port or s.port
-    token = args.token or os.environ.get("QA_API_TOKEN") or None
+    from .errors import ConfigError
+
+    token = args.token if args.token is not None else os.environ.get("QA_API_TOKEN") or None
+    if token is not None and not token.strip():  # an unset shell variable, or spaces: no key could ever match
+        raise ConfigError("the API token is empty or blank (--token, or QA_API_TOKEN; an unset shell variable?): "
+                          "give the token, or leave both unset to serve without one")
+    token = token.strip() if token else None
     if host not in ("127.0.0.1", "localhost", "::1") and not token:
         print(f"warning: serving on {host} without a token: anyone who can reach this machine can use the API "
               "(set --token or QA_API_TOKEN)", file=sys.stderr)

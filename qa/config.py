@@ -124,6 +124,7 @@ class ServeSettings:
     port: int = _doc("`qa serve`: the TCP port.", 8000)
     model_id: str = _doc("`qa serve`: the model id /v1/models lists and requests name.", "newsqa")
     max_body_bytes: int = _doc("`qa serve`: larger request bodies are refused (413).", 65_536)
+    body_timeout_s: float = _doc("`qa serve`: seconds to wait for each next piece of a request body; a client that stops sending gets 408.", 30.0)
     max_messages: int = _doc("`qa serve`: at most this many chat messages per request (the earlier user turns are the history).", 32)
     max_question_chars: int = _doc(f"`qa serve`: a question (last user message) or search query longer than this is refused (400); at most {MAX_QUESTION_CHARS}, the assistant's own limit.", MAX_QUESTION_CHARS)
     max_search_k: int = _doc("`qa serve`: at most this many passages per /v1/search request.", 50)
@@ -333,6 +334,7 @@ def _validate(s: Settings) -> None:
         (s.ingest.max_file_seconds > 0, "ingest.max_file_seconds must be > 0", s.ingest.max_file_seconds),
         (0 < s.serve.port < 65536, "serve.port must be 1..65535", s.serve.port),
         (s.serve.max_body_bytes >= 1024, "serve.max_body_bytes must be >= 1024", s.serve.max_body_bytes),
+        (s.serve.body_timeout_s > 0, "serve.body_timeout_s must be > 0", s.serve.body_timeout_s),
         (s.serve.max_messages > 0, "serve.max_messages must be > 0", s.serve.max_messages),
         (0 < s.serve.max_question_chars <= MAX_QUESTION_CHARS,
          f"serve.max_question_chars must be 1..{MAX_QUESTION_CHARS} (the assistant refuses longer questions whatever "

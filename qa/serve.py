@@ -18,11 +18,14 @@ Errors use OpenAI's shape: {"error": {"message", "type", "param", "code"}}.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hmac
 import json
+import logging
 import re
 import threading
 import time
+import traceback
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -34,9 +37,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from .config import ServeSettings
 from .errors import ConfigError, ModelError, QAError
+from .text.escape import valid_utf8
+
+log = logging.getLogger(__name__)
 
 
 class APIError(Exception):
@@ -95,14 +102,17 @@ def parse_chat(body: Any, s: ServeSettings) -> Question:
     if len(messages) > s.max_messages:
         raise APIError(400, f"{len(messages)} messages is over the limit of {s.max_messages} (serve.max_messages): "
                        "send fewer earlier turns", "too_many_messages", "messages")
-    if body.get("n", 1) != 1:
+    if body.get("n", 1) != 1 or isinstance(body.get("n"), bool):
         raise APIError(400, "n must be 1: the assistant gives one answer", "invalid_n", "n")
+    stream = body.get("stream", False)
+    if stream is not None and not isinstance(stream, bool):  # "false" is a string, and a true one
+        raise APIError(400, f"stream must be true or false, got {stream!r}", "invalid_stream", "stream")
     users = []
     for i, m in enumerate(messages):
         if not isinstance(m, dict) or not isinstance(m.get("role"), str):
             raise APIError(400, f"messages[{i}] must be an object with a role and a content", "invalid_messages", "messages")
         if m["role"] == "user":
-            users.append(_text_content(m.get("content"), i))
+            users.append(valid_utf8(_text_content(m.get("content"), i)))
     if not users or not users[-1].strip():
         raise APIError(400, "no question: the last user message is empty or missing", "empty_question", "messages")
     question = users[-1].strip()
@@ -111,18 +121,33 @@ def parse_chat(body: Any, s: ServeSettings) -> Question:
                        "(serve.max_question_chars): ask it shorter", "question_too_long", "messages")
     history = [u.strip()[: s.max_question_chars] for u in users[:-1] if u.strip()]
     opts = body.get("stream_options") or {}
+    if not isinstance(opts, dict) or not isinstance(opts.get("include_usage", False), bool):
+        raise APIError(400, "stream_options must be an object like {\"include_usage\": true}", "invalid_stream_options",
+                       "stream_options")
     choices = body.get("choices")
     if choices is not None and not (isinstance(choices, list) and all(isinstance(c, str) for c in choices) and 2 <= len(choices) <= 8):
         raise APIError(400, "choices must be a list of 2 to 8 strings", "invalid_choices", "choices")
-    return Question(question, history, bool(body.get("stream", False)), bool(isinstance(opts, dict) and opts.get("include_usage")),
+    if choices is not None:
+        choices = [valid_utf8(c) for c in choices]
+    return Question(question, history, bool(stream), bool(opts.get("include_usage")),
                     _date(body, "as_of"), _date(body, "date_from"), _date(body, "date_to"), choices)
 
 
 def _text_content(content: Any, i: int) -> str:
     if isinstance(content, str):
         return content
-    if isinstance(content, list):  # content parts: [{"type": "text", "text": ...}, ...]
-        return " ".join(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text")
+    if isinstance(content, list):  # content parts: [{"type": "text", "text": ...}, ...]; images and the like are skipped
+        texts = []
+        for j, p in enumerate(content):
+            if not isinstance(p, dict) or not isinstance(p.get("type"), str):
+                raise APIError(400, f"messages[{i}].content[{j}] must be an object with a type, like "
+                               '{"type": "text", "text": "..."}', "invalid_messages", "messages")
+            if p["type"] == "text":
+                if not isinstance(p.get("text"), str):
+                    raise APIError(400, f"messages[{i}].content[{j}].text must be a string, got {p.get('text')!r:.40}",
+                                   "invalid_messages", "messages")
+                texts.append(p["text"])
+        return " ".join(texts)
     if content is None:
         return ""
     raise APIError(400, f"messages[{i}].content must be a string or a list of text parts", "invalid_messages", "messages")
@@ -143,12 +168,17 @@ def _date(body: dict[str, Any], key: str) -> str | None:
 def create_app(assistant: Any, settings: ServeSettings | None = None, token: str | None = None) -> FastAPI:
     """The FastAPI application answering from ``assistant`` (bearer ``token`` required when given)."""
     s = settings or ServeSettings()
+    if token is not None and not token.strip():
+        raise ConfigError("the API token is empty or blank: give a token, or none to serve without one")
+    token = token.strip() if token else None
     created = int(time.time())
     slots = threading.BoundedSemaphore(s.max_concurrent)
     app = FastAPI(title="newsqa", docs_url=None, redoc_url=None, openapi_url=None)
 
     def error(exc: APIError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if exc.status == 408:  # what is left of that body may still arrive: the connection can't be used again
+            headers = {"Connection": "close"}
         return JSONResponse(exc.body(), status_code=exc.status, headers=headers)
 
     @app.exception_handler(APIError)
@@ -181,7 +211,18 @@ def create_app(assistant: Any, settings: ServeSettings | None = None, token: str
         if declared and declared.isdigit() and int(declared) > s.max_body_bytes:
             raise too_big
         chunks, size = [], 0
-        async for chunk in request.stream():
+        pieces = request.stream().__aiter__()
+        while True:
+            try:  # a client that declares a body and never sends it must not hold a connection for ever
+                chunk = await asyncio.wait_for(pieces.__anext__(), s.body_timeout_s)
+            except StopAsyncIteration:
+                break
+            except asyncio.TimeoutError:
+                raise APIError(408, f"the request body did not arrive within {s.body_timeout_s:g} s "
+                               "(serve.body_timeout_s)", "request_timeout") from None
+            except ClientDisconnect:
+                raise APIError(400, "the client went away before sending the whole request body",
+                               "client_disconnected") from None
             size += len(chunk)
             if size > s.max_body_bytes:
                 raise too_big
@@ -190,20 +231,38 @@ def create_app(assistant: Any, settings: ServeSettings | None = None, token: str
             return json.loads(b"".join(chunks) or b"null")
         except ValueError:
             raise APIError(400, "the request body is not valid JSON", "invalid_json") from None
+        except RecursionError:
+            raise APIError(400, "the request body is JSON nested too deeply (over ~1000 levels of [ or {)",
+                           "invalid_json") from None
 
     def model_card() -> dict[str, Any]:
         return {"id": s.model_id, "object": "model", "created": created, "owned_by": "newsqa"}
+
+    def endpoint(fn: Any) -> Any:
+        """Any failure of an endpoint is one OpenAI-style error (and one line in the server's log), never a
+        plain-text 500 with a traceback."""
+        @functools.wraps(fn)
+        async def run(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return await fn(*args, **kwargs)
+            except (APIError, StarletteHTTPException):
+                raise
+            except Exception as exc:  # noqa: BLE001
+                raise to_api_error(exc) from None
+        return run
 
     @app.get("/health")
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
     @app.get("/v1/models")
+    @endpoint
     async def models(request: Request) -> dict[str, Any]:
         check_token(request)
         return {"object": "list", "data": [model_card()]}
 
     @app.get("/v1/models/{model_id:path}")
+    @endpoint
     async def model(model_id: str, request: Request) -> dict[str, Any]:
         check_token(request)
         if model_id != s.model_id:
@@ -211,12 +270,13 @@ def create_app(assistant: Any, settings: ServeSettings | None = None, token: str
         return model_card()
 
     @app.post("/v1/search")
+    @endpoint
     async def search(request: Request) -> dict[str, Any]:
         check_token(request)
         body = await read_json(request)
         if not isinstance(body, dict) or not isinstance(body.get("query"), str) or not body["query"].strip():
             raise APIError(400, "send {\"query\": \"...\"} (optional: k, as_of, date_from, date_to)", "invalid_query", "query")
-        query = body["query"].strip()
+        query = valid_utf8(body["query"].strip())
         if len(query) > s.max_question_chars:
             raise APIError(400, f"the query is {len(query)} characters, over the limit of {s.max_question_chars} "
                            "(serve.max_question_chars)", "query_too_long", "query")
@@ -228,6 +288,7 @@ def create_app(assistant: Any, settings: ServeSettings | None = None, token: str
         return {"object": "list", "query": query, "data": [passage_data(p) for p in passages]}
 
     @app.post("/v1/chat/completions")
+    @endpoint
     async def chat(request: Request):  # noqa: ANN202 - JSON or a stream
         check_token(request)
         q = parse_chat(await read_json(request), s)
@@ -342,6 +403,9 @@ def to_api_error(exc: BaseException) -> APIError:
         return APIError(503, str(exc), "model_unavailable", type="server_error")
     if isinstance(exc, QAError):
         return APIError(500, str(exc), "assistant_error", type="server_error")
+    where = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    at = f" at {where[0].filename}:{where[0].lineno}" if where else ""
+    log.error("qa serve: internal error (%s: %s)%s", type(exc).__name__, " ".join(str(exc).split())[:300], at)
     return APIError(500, f"internal error ({type(exc).__name__}: {exc}); see the server's log", "internal_error",
                     type="server_error")
 

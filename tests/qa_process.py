@@ -14,6 +14,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,3 +82,69 @@ def run(args: list[str | bytes], cwd: str | Path | None = None, timeout: float =
         return Result(rc, out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"),
                       peak / 1024, seconds, timed_out)
 
+
+@dataclass
+class Server:
+    """A running `qa serve`: its URL, and everything it wrote to stdout and stderr."""
+
+    url: str
+    host: str
+    port: int
+    log_path: Path
+    proc: subprocess.Popen
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def send(self, data: bytes, timeout: float = 10.0, close_early: bool = False) -> bytes:
+        """Raw bytes to the server; what it answers (nothing when ``close_early``: the client goes away)."""
+        import socket
+
+        with socket.create_connection((self.host, self.port), timeout=timeout) as sock:
+            sock.sendall(data)
+            if close_early:
+                return b""
+            chunks = []
+            try:
+                while chunk := sock.recv(65536):
+                    chunks.append(chunk)
+            except TimeoutError:
+                pass
+            return b"".join(chunks)
+
+
+@contextmanager
+def serving(index: Path, folder: Path, toml: str = "", args: tuple[str, ...] = ("--no-llm",)) -> Iterator[Server]:
+    """`qa serve` on ``index`` (hash embeddings, extractive answers: no model) with ``toml`` as its settings."""
+    import socket
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    (folder / "qa.toml").write_text(toml)
+    log_path = folder / "serve.log"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen([*QA, "serve", "--index", str(index), "--port", str(port), *args], cwd=folder,
+                                env=env(QA_SETTINGS=str(folder / "qa.toml")), stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    try:
+        while True:
+            if proc.poll() is not None:
+                raise AssertionError(f"qa serve exited: {log_path.read_text()[-2000:]}")
+            try:
+                urllib.request.urlopen(url + "/health", timeout=2).read()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise AssertionError("qa serve did not start within 120 s") from None
+                time.sleep(0.2)
+        yield Server(url, "127.0.0.1", port, log_path, proc)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
