@@ -140,7 +140,9 @@ class Database:
 
     def cached_vectors(self, text_hashes: Sequence[str]) -> dict[str, np.ndarray]:
         """Stored vectors of chunk texts seen before (so unchanged text is never embedded twice)."""
-        rows = self._in("SELECT text_hash, vector FROM chunks WHERE text_hash IN ({marks})", sorted(set(text_hashes)))
+        # one row per text: a text stored 5,000 times has one vector, not 5,000 to read
+        rows = self._in("SELECT text_hash, vector FROM chunks WHERE text_hash IN ({marks}) GROUP BY text_hash",
+                        sorted(set(text_hashes)))
         return {h: np.frombuffer(blob, dtype=np.float32) for h, blob in rows}
 
     def ids_from_origins(self, roots: Iterable[str]) -> dict[str, str]:
@@ -376,11 +378,13 @@ class Database:
         self.conn.execute("INSERT OR REPLACE INTO minhash(article_id, signature) VALUES(?, ?)", (article_id, signature))
         self.conn.executemany("INSERT INTO minhash_band(key, article_id) VALUES(?, ?)", [(k, article_id) for k in band_keys])
 
-    def band_candidates(self, band_keys: Sequence[int], exclude: str) -> list[tuple[str, bytes]]:
-        """(article id, signature) of other articles sharing at least one LSH band key."""
+    def band_candidates(self, band_keys: Sequence[int], exclude: str, limit: int = 200) -> list[tuple[str, bytes, str]]:
+        """(article id, signature, title) of at most ``limit`` other articles sharing at least one LSH band key
+        (the limit stops the scan: 5,000 copies of one text share every key)."""
         return self._all(
-            "SELECT DISTINCT m.article_id, m.signature FROM minhash_band b JOIN minhash m ON m.article_id = b.article_id "
-            f"WHERE b.key IN ({','.join('?' * len(band_keys))}) AND b.article_id != ?", [*band_keys, exclude])
+            "SELECT m.article_id, m.signature, a.title FROM minhash m JOIN articles a ON a.id = m.article_id "
+            "WHERE m.article_id IN (SELECT DISTINCT article_id FROM minhash_band "
+            f"WHERE key IN ({','.join('?' * len(band_keys))}) AND article_id != ? LIMIT ?)", [*band_keys, exclude, limit])
 
     def text_story_title(self, article_id: str) -> tuple[str, str | None, str] | None:
         return self._one("SELECT text, story_id, title FROM articles WHERE id = ?", (article_id,))

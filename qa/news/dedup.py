@@ -6,6 +6,9 @@ Candidates are found by locality-sensitive hashing: 32 bands of 4 values each, s
 articles with Jaccard 0.7 share a band with probability 1 - (1 - 0.7^4)^32 > 0.999. A candidate whose estimate
 is near the threshold is confirmed with the exact Jaccard of the shingle sets (recomputed from the stored text),
 so `ingest.dedup_threshold` is applied exactly. A new article joins the story of its most similar earlier copy.
+The work per article is bounded, so a cluster of copies costs time in proportion to its size (5,000 copies of one
+short record compared each new copy with every earlier one: 4.5 records/s): at most MAX_CANDIDATES articles
+sharing a band are read, and the exact check runs on the MAX_EXACT best estimates among them, stopping at a copy.
 Short texts (under SHORT_WORDS words) must also have alike titles (rapidfuzz token_set_ratio >= TITLE_MIN, site
 suffixes like ' | CNN' removed): scraped pages that hold only a cookie or newsletter notice share their text
 but not their story (seen on the RealTimeQA corpora: 210- and 1070-character notices under dozens of titles).
@@ -25,6 +28,8 @@ from ..text.tokens import words
 SHINGLE = 5
 SHORT_WORDS = 300
 TITLE_MIN = 60
+MAX_CANDIDATES = 200
+MAX_EXACT = 8
 NUM_PERM = 128
 BANDS = 32
 ROWS = NUM_PERM // BANDS
@@ -88,14 +93,23 @@ def record(db: Any, article_id: str, text: str, threshold: float, hashes: set[in
 
 def _best_story(db: Any, article_id: str, hashes: set[int], sig: np.ndarray, keys: list[int], threshold: float,
                 title: str, n_words: int) -> str | None:
+    rows = db.band_candidates(keys, article_id, MAX_CANDIDATES)
+    if n_words < SHORT_WORDS:  # a short text joins a story only under a like headline: look at those alone
+        rows = [r for r in rows if same_title(title, r[2] or "")]
+    if not rows:
+        return None
+    est = (np.vstack([np.frombuffer(r[1], dtype=np.uint32) for r in rows]) == sig).mean(axis=1)
+    # far below the threshold even allowing for the estimate's error (sd ~0.04): not worth the exact check
+    order = [i for i in np.argsort(-est, kind="stable") if est[i] >= threshold - 0.2][:MAX_EXACT]
     best, best_sim = None, threshold
-    for other, blob in db.band_candidates(keys, article_id):
-        if estimate(sig, np.frombuffer(blob, dtype=np.uint32)) < threshold - 0.2:
-            continue  # far below the threshold even allowing for the estimate's error (sd ~0.04)
+    for i in order:
+        other = rows[i][0]
         row = db.text_story_title(other)
         if row is None:
             continue
         sim = jaccard(hashes, shingles(row[0]))
         if sim >= best_sim and (min(n_words, len(words(row[0]))) >= SHORT_WORDS or same_title(title, row[2] or "")):
             best, best_sim = row[1] or other, sim
+            if sim >= 1.0:
+                break  # a copy: nothing is more similar
     return best
