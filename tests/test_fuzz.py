@@ -227,3 +227,175 @@ def test_qa_check_names_what_is_damaged(saved_index, tmp_path_factory, name, how
         assert "\n" not in f.detail and (f.ok or f.fix), f
     if not report.ok:
         assert "problem(s)" in report.summary()
+
+
+# -- issue 28: compressed inputs, what a folder holds besides files, hostile names --------------------------
+
+def _gz_member(data: bytes, level: int) -> bytes:
+    return gzip.compress(data, compresslevel=level, mtime=0)
+
+
+@given(payload=st.one_of(st.binary(max_size=2000), st.sampled_from([VALID[".jsonl"], VALID[".json"]])),
+       how=st.sampled_from(["member", "members", "cut", "garbage after", "zeros after", "bomb", "not gzip"]),
+       cut=st.floats(0.0, 1.0), level=st.integers(1, 9), ext=st.sampled_from([".jsonl.gz", ".json.gz"]))
+def test_compressed_inputs_are_articles_or_one_line_each(tmp_path_factory, payload, how, cut, level, ext):
+    from qa.ingest.load import load_file
+
+    member = _gz_member(payload, level)
+    data = {"member": member, "members": member + _gz_member(payload[::-1], level),
+            "cut": member[: int(len(member) * cut)], "garbage after": member + payload[:50] + b"\x01",
+            "zeros after": member + bytes(64), "bomb": _gz_member(payload[:1] * 300_000 + payload, level),
+            "not gzip": payload}[how]
+    path = tmp_path_factory.mktemp("gz") / ("c" + ext)
+    path.write_bytes(data)
+    items = list(load_file(path, max_file_mb=0.2, max_seconds=5))  # a bomb: 300 kB decompressed, over 0.2 MB
+    for item in items:
+        if isinstance(item, Skipped):
+            assert item.reason and "\n" not in str(item) and len(item.reason) < 400, item
+    if how == "bomb" and payload[:1]:
+        assert any(isinstance(i, Skipped) and "ingest.max_file_mb" in i.reason for i in items), items
+
+
+NAME_CHARS = st.sampled_from(list("aZ09 _-.:#%\\'\"\n\r\t*?[]{}$`!~é漢") + ["\u202e", "\u2028", "\udce9", "\udcff"])
+HOSTILE_NAME = st.text(NAME_CHARS, min_size=1, max_size=12).filter(lambda s: s not in (".", "..") and not s.startswith("."))
+ENTRY = st.tuples(st.sampled_from(["text", "jsonl", "fifo", "socket", "link in", "link out", "dangling", "loop", "dir link out"]),
+                  HOSTILE_NAME)
+
+
+def _make(folder: Path, outside: Path, kind: str, name: str) -> Path | None:
+    """One entry of a hostile folder; the path of a regular file it holds, else None."""
+    import socket
+
+    path = Path(os.fsdecode(os.fsencode(folder) + b"/" + os.fsencode(name)))
+    if os.path.lexists(path):
+        return None
+    if kind in ("text", "jsonl"):
+        path = path.with_name(path.name + (".txt" if kind == "text" else ".jsonl"))
+        if os.path.lexists(path):
+            return None
+        body = VALID[".txt"] if kind == "text" else VALID[".jsonl"]
+        path.write_bytes(body.replace(b"Lakeview", os.fsencode(name).replace(b"\n", b" ")[:20] or b"x"))
+        return path
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "socket":
+        s = socket.socket(socket.AF_UNIX)
+        try:
+            s.bind(os.fsencode(path))
+        except OSError:  # a name too long for a socket address
+            pass
+        finally:
+            s.close()
+    elif kind == "link in":
+        (folder / "inside.txt").write_bytes(VALID[".txt"])
+        path.symlink_to(folder / "inside.txt")
+    elif kind == "link out":
+        path.symlink_to(outside / "secret.txt")
+    elif kind == "dangling":
+        path.symlink_to(folder / "does-not-exist.txt")
+    elif kind == "loop":
+        path.symlink_to(path)
+    elif kind == "dir link out":
+        path.symlink_to(outside)
+    return None
+
+
+@given(entries=st.lists(ENTRY, min_size=1, max_size=8))
+@settings(max_examples=25)
+def test_a_folder_of_hostile_entries_is_read_without_a_hang_a_traceback_or_a_forged_line(tmp_path_factory, entries):
+    """Named pipes, sockets, links in, out, dangling and looping, names with newlines, bidi overrides and bytes that
+    are not UTF-8: every regular file is loaded, everything else is one line, links leaving the folder are not
+    followed, and `qa remove` of a file's path takes exactly that file's articles."""
+    from qa.assistant import Assistant
+    from qa.config import Settings
+    from qa.ingest.load import load_paths
+
+    root = tmp_path_factory.mktemp("hostile")
+    folder, outside = root / "in", root / "out"
+    folder.mkdir()
+    outside.mkdir()
+    (outside / "secret.txt").write_bytes(b"Secret\n\nThe vault code is 4471, the manager said on Friday.\n")
+    files = [p for p in (_make(folder, outside, kind, name) for kind, name in entries) if p]
+    items = list(load_paths([folder]))
+    for item in items:
+        if isinstance(item, Skipped):
+            assert "\n" not in str(item) and "\r" not in str(item) and "\u2028" not in str(item), str(item)
+            str(item).encode("utf-8")  # printable anywhere: no lone surrogates
+        else:
+            assert "4471" not in item.text and item.origin.encode("utf-8")
+    settings = Settings.load(env={}, **{"index_dir": str(root / "idx"), "embedding.backend": "hash", "llm.enabled": False})
+    a = Assistant.open(settings=settings, create=True)
+    try:
+        a.index([folder], progress=False)
+        for path in files:
+            want = {i.id for i in load_paths([path]) if not isinstance(i, Skipped)}
+            assert set(a.store.resolve_ids([str(path)])) >= want, path
+            assert set(a.store.ids_from_origins([path])) == want, path
+    finally:
+        a.close()
+
+
+# -- issue 28: `qa serve` against hostile JSON shapes and bytes ----------------------------------------------
+
+JSON_VALUE = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+                          lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+                          max_leaves=12)
+CHAT_KEYS = ["model", "messages", "stream", "stream_options", "n", "choices", "as_of", "date_from", "date_to"]
+
+
+@pytest.fixture(scope="module")
+def hostile_server(tmp_path_factory):
+    from .qa_process import run, serving
+
+    folder = tmp_path_factory.mktemp("serve-fuzz")
+    assert run(["index", str(SAMPLE), "--index", str(folder / "idx"), "-q"]).rc == 0
+    with serving(folder / "idx", folder, "[serve]\nbody_timeout_s = 2\n") as server:
+        yield server
+        assert "Traceback" not in server.log(), server.log()[-3000:]
+
+
+def _post(server, path: str, body: bytes) -> tuple[int, bytes]:  # noqa: ANN001
+    import urllib.error
+    import urllib.request
+
+    req = urllib.request.Request(server.url + path, data=body, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=120) as resp:
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def _shape(status: int, raw: bytes) -> None:
+    assert status != 500 and status < 500, (status, raw[:300])
+    body = json.loads(raw)
+    if status >= 400:
+        assert set(body["error"]) == {"message", "type", "param", "code"}, body
+
+
+@given(where=st.sampled_from(CHAT_KEYS + ["message", "content", "part"]), value=JSON_VALUE,
+       path=st.sampled_from(["/v1/chat/completions", "/v1/search"]))
+@settings(max_examples=40)
+def test_serve_answers_hostile_json_shapes_with_a_status_never_a_500(hostile_server, where, value, path):
+    body: dict = {"model": "newsqa", "messages": [{"role": "user", "content": "What did Ren say about chips?"}],
+                  "query": "Huawei chips"}
+    if where == "message":
+        body["messages"].append(value)
+    elif where == "content":
+        body["messages"][0]["content"] = value
+    elif where == "part":
+        body["messages"][0]["content"] = [{"type": "text", "text": "Who?"}, value]
+    else:
+        body[where if path.endswith("completions") else {"messages": "query", "model": "k"}.get(where, where)] = value
+    _shape(*_post(hostile_server, path, json.dumps(body).encode()))
+
+
+@given(data=st.binary(max_size=300), path=st.sampled_from(["/v1/chat/completions", "/v1/search"]),
+       wrap=st.booleans())
+@settings(max_examples=40)
+def test_serve_answers_hostile_bytes_with_a_status_never_a_500(hostile_server, data, path, wrap):
+    if wrap:  # the bytes inside a string of an otherwise good request: escapes like \ud800 included
+        text = data.decode("latin-1").replace("\\", "\\\\").replace('"', '\\"')
+        data = (b'{"model": "newsqa", "query": "' + text.encode("utf-8", "surrogatepass") + b'", "messages": '
+                b'[{"role": "user", "content": "' + text.encode("utf-8", "surrogatepass") + b'"}]}')
+    _shape(*_post(hostile_server, path, data))
