@@ -8,8 +8,10 @@ Three races, each run `--runs` times with a random offset between the two `qa in
   rebuild        `qa index C --rebuild` started while `qa index A` runs on an existing index
 After each run: every process either completed (exit 0, "N added") or refused in one line (exit 1, one stderr
 line, no traceback); `qa check --full` is clean; every article a completed run reported added is in the index,
-unless a `--rebuild` that started after that run had ended removed it (a rebuild removes what is there: only one
-that overlapped the run would be a loss).
+unless a `--rebuild` removed it after that run had finished writing (a rebuild removes what is there, as asked).
+"After": a watcher polls, every 2 ms, whose pid is in index.lock and which file index.sqlite is; the database
+replaced while the ingest's own pid was in the lock would be a loss (and an index with no lock at all never
+shows that pid, so an older `qa` fails this check).
 """
 
 from __future__ import annotations
@@ -31,6 +33,38 @@ QA = [sys.executable, "-m", "qa.cli"]
 ENV = dict(os.environ, QA_EMBED_BACKEND="hash", QA_SETTINGS="", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
 
 
+class Watch(threading.Thread):
+    """Who holds index.lock and which file index.sqlite is, polled every 2 ms while a race runs."""
+
+    def __init__(self, index: Path) -> None:
+        super().__init__(daemon=True)
+        self.index, self.seen, self.done = index, [], False
+
+    def run(self) -> None:
+        while not self.done:
+            try:
+                pid = int((self.index / "index.lock").read_text().split()[0])
+            except (OSError, ValueError, IndexError):
+                pid = None
+            try:
+                inode = os.stat(self.index / "index.sqlite").st_ino
+            except OSError:
+                inode = None
+            self.seen.append((pid, inode))
+            time.sleep(0.002)
+
+    def replaced_after_release(self, pid: int, inode: int) -> bool:
+        """Whether ``pid`` held the lock, and the database (``inode`` at the start) was first replaced when the
+        lock was another's: the ingest had finished writing."""
+        held = False
+        for i, (holder, now) in enumerate(self.seen):
+            held = held or holder == pid
+            if now != inode:
+                after = next((h for h, _ in self.seen[i:] if h is not None), None)
+                return held and after != pid
+        return False
+
+
 @dataclass
 class Proc:
     """One `qa index` of a race: what it printed and when it ran."""
@@ -40,8 +74,7 @@ class Proc:
     rc: int = -1
     out: str = ""
     err: str = ""
-    start: float = 0.0
-    end: float = 0.0
+    pid: int = 0
 
     @property
     def added(self) -> int | None:
@@ -70,12 +103,13 @@ def write_folder(folder: Path, tag: str, n: int) -> None:
 
 
 def launch(p: Proc, index: Path, *extra: str) -> threading.Thread:
+    proc = subprocess.Popen([*QA, "index", str(p.folder), "--index", str(index), "-q", *extra], env=ENV,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p.pid = proc.pid
+
     def go() -> None:
-        p.start = time.monotonic()
-        r = subprocess.run([*QA, "index", str(p.folder), "--index", str(index), "-q", *extra], env=ENV,
-                           capture_output=True, text=True, timeout=600)
-        p.end = time.monotonic()
-        p.rc, p.out, p.err = r.returncode, r.stdout, r.stderr
+        p.out, p.err = proc.communicate(timeout=600)
+        p.rc = proc.returncode
 
     t = threading.Thread(target=go)
     t.start()
@@ -98,7 +132,7 @@ def check_full(index: Path) -> tuple[bool, str]:
 
 def race(kind: str, root: Path, folders: dict[str, Path], runs: int, rng: random.Random) -> dict:
     tally = {"completed": 0, "refused": 0, "traceback": 0, "other": 0}
-    clean, missing, refusals, notes = 0, 0, set(), []
+    clean, missing, wiped, refusals, notes = 0, 0, 0, set(), []
     for run in range(runs):
         index = root / f"{kind.replace(' ', '-')}-{run}"
         if kind != "new index":  # an index holding folder C already
@@ -106,11 +140,16 @@ def race(kind: str, root: Path, folders: dict[str, Path], runs: int, rng: random
                            capture_output=True)
         first = Proc("A", folders["a"])
         second = Proc("B", folders["c"] if kind == "rebuild" else folders["b"])
+        inode = os.stat(index / "index.sqlite").st_ino if kind != "new index" else None
+        watch = Watch(index)
+        watch.start()
         t1 = launch(first, index)
         time.sleep(rng.uniform(0.0, 3.0) if kind == "rebuild" else rng.uniform(0.0, 0.4))
         t2 = launch(second, index, *(["--rebuild"] if kind == "rebuild" else []))
         t1.join()
         t2.join()
+        watch.done = True
+        watch.join()
         for p in (first, second):
             v = p.verdict()
             tally[v] += 1
@@ -127,12 +166,14 @@ def race(kind: str, root: Path, folders: dict[str, Path], runs: int, rng: random
                 continue
             have = present(index, p.folder)
             wiped_later = (kind == "rebuild" and p is first and second.verdict() == "completed"
-                           and second.start > p.end)  # the rebuild began after this run ended: its removal is asked for
+                           and watch.replaced_after_release(p.pid, inode))
             if have < p.added and not wiped_later:
                 missing += p.added - have
                 notes.append(f"run {run} {p.name}: reported {p.added} added, {have} in the index")
+            wiped += have < p.added and wiped_later
         shutil.rmtree(index, ignore_errors=True)
-    return {"tally": tally, "clean": clean, "missing": missing, "refusals": sorted(refusals), "notes": notes}
+    return {"tally": tally, "clean": clean, "missing": missing, "wiped": wiped, "refusals": sorted(refusals),
+            "notes": notes}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -153,7 +194,9 @@ def main(argv: list[str] | None = None) -> int:
             t = r["tally"]
             print(f"{kind}: {args.runs} runs, {2 * args.runs} processes: {t['completed']} completed, {t['refused']} "
                   f"refused in one line, {t['traceback']} tracebacks, {t['other']} other; `qa check --full` clean "
-                  f"after {r['clean']}/{args.runs}; articles reported added but missing: {r['missing']}", flush=True)
+                  f"after {r['clean']}/{args.runs}; articles reported added but missing: {r['missing']}"
+                  + (f" (runs where the rebuild came after the ingest had finished, and removed its articles as "
+                     f"asked: {r['wiped']})" if kind == "rebuild" else ""), flush=True)
             for line in r["refusals"]:
                 print(f"    refusal: {line} (pid N) ...")
             for note in r["notes"]:
