@@ -144,7 +144,7 @@ def race(kind: str, root: Path, folders: dict[str, Path], runs: int, rng: random
         watch = Watch(index)
         watch.start()
         t1 = launch(first, index)
-        time.sleep(rng.uniform(0.0, 3.0) if kind == "rebuild" else rng.uniform(0.0, 0.4))
+        time.sleep(rng.uniform(0.0, 2.5) if kind == "rebuild" else rng.uniform(0.0, 0.4))
         t2 = launch(second, index, *(["--rebuild"] if kind == "rebuild" else []))
         t1.join()
         t2.join()
@@ -179,7 +179,7 @@ def race(kind: str, root: Path, folders: dict[str, Path], runs: int, rng: random
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--runs", type=int, default=20)
-    ap.add_argument("--articles", type=int, default=60, help="articles per folder")
+    ap.add_argument("--articles", type=int, default=200, help="articles per folder")
     ap.add_argument("--seed", type=int, default=28)
     args = ap.parse_args(argv)
     rng = random.Random(args.seed)
