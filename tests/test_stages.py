@@ -142,7 +142,8 @@ def test_prompt_files_have_placeholders_and_stop_strings(tmp_path):
                                                        {"role": "user", "content": "Q: why?"}]
     with pytest.raises(ConfigError, match=r"needs \['question'\]"):
         prompts.render("p")
-    assert set(Prompts().fields("answer")) == {"evidence", "question", "sentinel"}
+    assert set(Prompts().fields("compose")) == {"evidence", "question", "form"}
+    assert set(Prompts().header("compose")["forms"]) == {"fact", "number", "quote", "explanation", "summary", "timeline", "comparison"}
 
 
 def test_ingest_as_a_unit_counts_and_reuses_vectors(hash_settings, tmp_path):

@@ -134,6 +134,48 @@ def compose(ctx: Context, settings: AnswerSettings, evidence: list[Evidence], ke
                   mode=mode, tokens=tokens or {}, dropped=[f"{c.text} ({c.why})" for c in dropped], **ctx.fields())
 
 
+def composed(ctx: Context, settings: AnswerSettings, plan: Any, evidence: list[Evidence], kept: list[cite.Claim],
+             dropped: Sequence[cite.Claim], not_said: Sequence[cite.Claim], opened_not_said: bool, short: Any = None,
+             speaker: Any = None, dated: bool = False, tokens: dict[str, int] | None = None) -> Answer:
+    """The Answer from the verified sentences of a composed draft (pipeline.py).
+
+    The draft opened with "The articles don't say …": that sentence, then at most two verified sentences of what
+    they do report (abstained). Nothing verified: quote the evidence (compose). A quote question: the sentences
+    citing the speaker's statements most on the topic (said_by)."""
+    if opened_not_said:
+        said = _not_said_text(not_said[0].text)
+        rest = kept[:2]
+        numbering = cite.number_citations(rest)
+        text = " ".join([said, cite.render(rest, numbering)]).strip()
+        return Answer(text=text, short="", citations=cite.build_citations(numbering, evidence, ctx.passages),
+                      abstained=True, mode="not said", tokens=tokens or {},
+                      dropped=[f"{c.text} ({c.why})" for c in dropped], **ctx.fields())
+    if plan.shape in ("fact", "number"):
+        kept = on_topic(kept, evidence, settings)
+    kept = said_by(speaker, kept, evidence)
+    if not kept:
+        return compose(ctx, settings, evidence, [], dropped, short, speaker, dated, tokens)
+    if speaker and speaker.topic and not speaker.clear and not cites_speaker(speaker, kept, evidence):
+        return abstained(ctx, f"no statement by {speaker.canonicals[0]} about {speaker.topic} was found")
+    kept = kept[: plan.max_sentences]
+    numbering = cite.number_citations(kept)
+    text = cite.render(kept, numbering, lines=plan.shape == "timeline")
+    if not_said and plan.shape != "timeline":  # the part the articles don't give, said after what they do
+        text += " " + _not_said_text(not_said[0].text)
+    if dated:
+        text = as_of_date(text, numbering, evidence, ctx.passages)
+    short_text = short.text if short and short.text else short_from_text(kept[0].text)
+    return Answer(text=text, short=short_text, citations=cite.build_citations(numbering, evidence, ctx.passages),
+                  mode="generated", tokens=tokens or {}, dropped=[f"{c.text} ({c.why})" for c in dropped],
+                  **ctx.fields())
+
+
+def _not_said_text(text: str) -> str:
+    """'The articles don't say …' as one clean sentence (citations were stripped by the parser)."""
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
 def on_topic(claims: list[cite.Claim], evidence: list[Evidence], settings: AnswerSettings,
              floor: float | None = None) -> list[cite.Claim]:
     """Verified sentences whose citations are relevant enough to the question, at most max_sentences."""
