@@ -1,14 +1,10 @@
 """The composed draft: the model writes the answer from the numbered, dated evidence in the form the question's
-shape asks for (prompts/compose.txt), streamed. What it writes is only a draft until verify.py checks each sentence.
+shape asks for (prompts/compose.txt; the forms are in its header), streamed. What it writes is only a draft until
+cite.Checker has checked each sentence (pipeline.py).
 
-Two ways in, one prompt text:
-  * after the model has read (model.read: the short answer from the best 8 sentences), the draft continues that
-    conversation: its reply, then a user turn with the further evidence, the articles' dates and the form
-    (prompts/compose_next.txt). The read prompt stays in llama.cpp's cache, so only the new turn is evaluated;
-  * otherwise (quote questions, models that don't read, an OpenAI-compatible server): one prompt with all the
-    evidence (prompts/compose.txt).
-Evidence numbers are the read prompt's [1]..[8] followed by the shape's further sentences [9].., so a citation
-means the same sentence in both turns.
+(Continuing the conversation of the model's read, whose prompt llama.cpp keeps cached, was tried first: the model
+stayed in the read prompt's few-words mode, answered "East Nantmeal Township [1]", and copied the dates list it was
+given as answer text; one prompt with the evidence and its dates does better.)
 """
 
 from __future__ import annotations
@@ -20,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ConfigError
+from ..text.tokens import content_words
 from ..types import Evidence, Passage
 from .cite import MARKER, Claim, clean, parse_claims
 
@@ -40,12 +37,6 @@ def dated_lines(evidence: Sequence[Evidence], passages: Sequence[Passage]) -> st
     return "\n".join(out)
 
 
-def dates_only(evidence: Sequence[Evidence], passages: Sequence[Passage]) -> str:
-    """'[n] 2023-12-26, theverge.com' for each piece of evidence (the read prompt showed its text already)."""
-    return "\n".join(f"[{e.n}] {passages[e.passage_index].published or 'date unknown'}, {passages[e.passage_index].source}"
-                     for e in evidence)
-
-
 @dataclass
 class Draft:
     """Iterate to stream the model's tokens; afterwards `text`, `seconds`, `tokens`."""
@@ -57,7 +48,6 @@ class Draft:
     evidence: list[Evidence]  # everything the model may cite, numbered
     passages: Sequence[Passage]
     max_tokens: int
-    reading: Any = None  # model.Reading of the read that this draft continues, or None
     text: str = ""
     seconds: float = 0.0
     tokens: dict[str, int] = field(default_factory=dict)
@@ -66,18 +56,7 @@ class Draft:
         t = time.perf_counter()
         form = self.prompts.header("compose").get("forms", {}).get(self.shape, "")
         stop = self.prompts.stop("compose")
-        if self.reading is not None and self.reading.messages:
-            shown = len(self.reading.sentences)
-            more = [e for e in self.evidence if e.n > shown]
-            turn = self.prompts.render("compose_next", evidence=dated_lines(more, self.passages) or "(none)",
-                                       dates=dates_only([e for e in self.evidence if e.n <= shown], self.passages),
-                                       question=self.question, form=form)
-            prompt = self.generator.chat_prompt([*self.reading.messages, {"role": "assistant", "content": self.reading.reply},
-                                                 {"role": "user", "content": turn}])
-            parts = self.generator.complete(prompt, self.max_tokens, stop=stop, stream=True)
-        else:
-            messages = self.fit(form)
-            parts = self.generator.generate(messages, max_tokens=self.max_tokens, stream=True, stop=stop)
+        parts = self.generator.generate(self.fit(form), max_tokens=self.max_tokens, stream=True, stop=stop)
         raw = []
         for piece in parts:
             raw.append(piece)
@@ -135,3 +114,10 @@ def complete_claims(text: str, shape: str) -> int:
         done = text.rsplit("\n", 1)[0] if "\n" in text else ""
         return len(parse_draft(done, shape))
     return max(0, len(parse_draft(text, shape)) - 1)
+
+
+def names_what(sentence: str, question: str) -> bool:
+    """Whether a "The articles don't say ..." sentence names what they don't say (two of the question's content
+    words), as against the bare reflex "The articles don't say." that small models open answers with."""
+    rest = NOT_SAID.sub("", sentence)
+    return len(set(content_words(rest)) & set(content_words(question))) >= 2

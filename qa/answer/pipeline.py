@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from ..types import Evidence, Passage, StreamEvent
 from . import cite, compose, model
 from .choices import choose
-from .draft import Draft, complete_claims, parse_draft
+from .draft import Draft, complete_claims, names_what, parse_draft
 from .evidence import Pool, Sentence, select_evidence, sentences_of
 from .shape import PLANS
 from .short import short_answer
@@ -87,7 +87,8 @@ def answer(r: Retrieval, sv: Services) -> Iterator[StreamEvent]:
         if (reader or composing) and r.evidence:
             yield StreamEvent("token", r.evidence[0].text)  # shown while the model works (a quote: nothing to verify)
         t = time.perf_counter()
-        reading = model.read(reader, sv.prompts, ctx.query, r.ranked) if reader and not r.speaker else None
+        # the model reads for the short answer where a phrase answers the question (the quiz's facts and numbers)
+        reading = model.read(reader, sv.prompts, ctx.query, r.ranked) if reader and r.shape in READS and not r.speaker else None
         short = None if r.speaker else short_answer(r.pool, reading=reading)
         timings["read"] = time.perf_counter() - t
         if composing:
@@ -97,6 +98,9 @@ def answer(r: Retrieval, sv: Services) -> Iterator[StreamEvent]:
     timings["answer"] = time.perf_counter() - t0
     result.shape = r.shape
     yield StreamEvent("answer", answer=result)
+
+
+READS = ("fact", "number")  # shapes whose short answer the model reads (a phrase: a name, a date, a figure)
 
 
 def _dated(r: Retrieval) -> bool:
@@ -114,14 +118,13 @@ def _composed(r: Retrieval, sv: Services, reader: Any, reading: Any, short: Any)
     """Draft, verify sentence by sentence (streaming each survivor), and compose the Answer; returns it."""
     s, plan = sv.settings, PLANS[r.shape]
     generator = reader or sv.generator()
-    evidence = covering_evidence(r, sv, reading)
+    evidence = covering_evidence(r, sv)
     passages = r.ctx.passages
     checker = cite.Checker(evidence, s.answer, compose.embedding_similarity(sv.embedder.embed),
                            aliases=sv.aliases() if r.speaker else None,
                            published=lambda e: passages[e.passage_index].published,
                            judge=_judge(generator, sv.prompts) if _checks(s, reader) else None)
-    draft = Draft(generator, sv.prompts, r.shape, r.ctx.question, evidence, passages, plan.max_tokens,
-                  reading if reading is not None and reading.messages else None)
+    draft = Draft(generator, sv.prompts, r.shape, r.ctx.question, evidence, passages, plan.max_tokens)
     kept, dropped, said_not = [], [], []
     opened = []  # the draft opened with "The articles don't say"
     numbering: dict[int, int] = {}
@@ -131,6 +134,8 @@ def _composed(r: Retrieval, sv: Services, reader: Any, reading: Any, short: Any)
     def settle(claims: list[cite.Claim]) -> Iterator[StreamEvent]:
         for claim in claims:
             if claim.why == "not said":
+                if not names_what(claim.text, r.ctx.query):
+                    continue  # a bare "The articles don't say." is a reflex of small models, not a finding
                 said_not.append(claim)
                 if not kept and not dropped:
                     opened.append(True)
@@ -150,6 +155,8 @@ def _composed(r: Retrieval, sv: Services, reader: Any, reading: Any, short: Any)
             done = n
     yield from settle(parse_draft(text, r.shape)[done:])
     r.timings["compose"] = time.perf_counter() - t
+    if not kept and not said_not and any(c.why == "not said" for c in parse_draft(text, r.shape)):
+        said_not, opened = [cite.Claim("The articles don't say.", [])], [True]  # it said only that: take its word
     return compose.composed(r.ctx, s.answer, plan, evidence, kept, dropped, said_not, bool(opened), short, r.speaker,
                             dated=_dated(r), tokens=draft.tokens)
 
@@ -174,12 +181,12 @@ def _judge(generator: Any, prompts: Any) -> cite.Judge | None:
 
 # -- evidence that covers the shape -------------------------------------------------------------------------------------
 
-def covering_evidence(r: Retrieval, sv: Services, reading: Any) -> list[Evidence]:
-    """The numbered evidence the model composes from: what it read ([1]..[8], same numbers), then the best further
+def covering_evidence(r: Retrieval, sv: Services) -> list[Evidence]:
+    """The numbered evidence the model composes from: the reader's best sentences first, then the best further
     sentences of every passage (the shape's further passages too) up to the shape's count, at most the shape's cap
     from one article, and for explanations and summaries the sentence after each of the best three."""
     plan, passages = PLANS[r.shape], r.ctx.passages
-    first = list(reading.sentences) if reading is not None and reading.messages else []
+    first = model.shown_for(r.ranked, min(plan.evidence, model.EVIDENCE))
     if len(passages) > r.base:
         _, ranked = select_evidence(r.ctx.query, passages, sv.embedder, plan.evidence, sv.idf,
                                     boost=r.speaker.boost if r.speaker else None)

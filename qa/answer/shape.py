@@ -17,17 +17,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .question import ask_clause
+
 SHAPES = ("fact", "number", "quote", "explanation", "summary", "timeline", "comparison", "choice")
 
 _QUOTE = re.compile(
     r"\b(?:what|how)\s+(?:did|does|do|has|have|had|would|will)\s+.{1,60}?\s+(?:say|said|tell|told|write|wrote|"
     r"respond|react|comment|describe|call|put it|argue|warn|claim)\b|\bwhat (?:was|were|is|are) .{1,60}?['’]s? "
-    r"(?:reaction|response|comments?|remarks?|words|statement|view|views|position|stance)\b|\baccording to\b.{1,60},"
+    r"(?:reaction|response|comments?|remarks?|words|statement|view|views|position|stance)\b"
     r"|\bquote[sd]?\b|\bin (?:his|her|their) own words\b", re.I)
 _COMPARE = re.compile(
-    r"\bcompar(?:e|ed|es|ing|ison)\b|\bdiffer(?:ence|ences|ent|ed|s)?\b|\bversus\b|\bvs\.?\s|\bcontrast\b|"
+    r"\bcompar(?:e|es|ing|ison)\b|\bhow (?:did|does|do) .{1,80}? compared?\b|\bdiffer(?:ence|ences|ed|s)?\b|\bversus\b|"
+    r"\bvs\.?\s|\bcontrast\b|"
     r"\bhow (?:has|have|had|did|does|do) .{1,80}? chang(?:e|ed)\b|\bfor and against\b|\bpros and cons\b|\bboth sides\b|\bchanged? (?:from|between|since)\b|\b(?:more|less|fewer|higher|"
-    r"lower|bigger|smaller|larger|faster|slower) than\b|\bboth\b.{1,60}\band\b|\bsimilar(?:ity|ities)?\b", re.I)
+    r"lower|bigger|smaller|larger|faster|slower) than (?:in|at|on|before|last|the)\b(?!.*\b(?:which|what|who)\b)|"
+    r"\bsimilarit(?:y|ies)\b", re.I)
 _TIMELINE = re.compile(
     r"\btimeline\b|\bchronolog|\bin (?:what|which) order\b|\b(?:what|which) (?:came|happened) (?:first|next|last)\b|"
     r"\bsequence of events\b|\bhow did .{1,80}? (?:develop|unfold|evolve|progress|escalate)\b|\bhow did .{1,80}? go from\b|\bwhat (?:has )?happened "
@@ -37,7 +41,7 @@ _TIMELINE = re.compile(
 _SUMMARY = re.compile(
     r"\bsummar(?:y|ize|ise|ized|ised)\b|\bwhat (?:do|does) (?:we|the articles?|the reports?) (?:know|say)\b|"
     r"\bwhat is known\b|\bwhat (?:has |have )?happened (?:with|to|at|in|on|during|when|after)?\b|\boverview\b|\bbrief me\b|"
-    r"\bwhat(?:'s| is) (?:the latest|going on|the story)\b|\btell me about\b|\bwhat (?:was|is) .{1,60}? about\b|"
+    r"\bwhat(?:'s| is) (?:the latest|going on|the story)\b|\btell me about\b|"
     r"\bgive (?:me )?(?:the )?(?:gist|rundown|background)\b|\bwhat are the (?:main|key) (?:points|facts|details)\b", re.I)
 _EXPLAIN = re.compile(
     r"^\s*(?:and\s+)?why\b|\bwhy (?:did|do|does|is|are|was|were|has|have|had|would|will|can|could)\b|\bhow come\b|"
@@ -83,7 +87,7 @@ def shape_of(question: str, query: str = "", choices: bool = False, speaker: boo
     if choices:
         return "choice"
     for text in dict.fromkeys([question, query]):
-        shape = _shape(text, speaker)
+        shape = _shape(ask_clause(text), speaker)
         if shape != "fact" or text == query or not query:
             return shape
     return "fact"
