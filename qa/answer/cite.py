@@ -58,7 +58,7 @@ def parse_claims(answer: str) -> list[Claim]:
 _BOILERPLATE = re.compile(
     r"^(?:the answer(?: to (?:the|your|this|that) question)? is:?|answer:|according to the (?:evidence|articles?|text|sources?)"
     r"(?: provided)?,?|based on the (?:evidence|articles?|text|sources?)(?: provided)?,?|the evidence (?:says|shows|states) that"
-    r"|the evidence (?:is|says|shows|states):)\s*",
+    r"|the evidence (?:is|says|shows|states):|the (?:article|articles|text|evidence|report) (?:states?|says?|reports?|shows?|notes?) that)\s*",
     re.I,
 )
 
@@ -105,7 +105,8 @@ def supports(sentence: str, cited: Sequence[str], settings: AnswerSettings,
     missing_numbers = numbers(sentence) - numbers(joined)
     if missing_numbers:
         return False, f"number(s) {sorted(missing_numbers)} not in the cited evidence"
-    have_words = set(re.findall(r"[a-z0-9']+", joined.lower().replace("’", "'")))
+    low = joined.lower().replace("’", "'")
+    have_words = set(re.findall(r"[a-z0-9']+", low)) | set(re.findall(r"[a-z0-9][a-z0-9'\-]*[a-z0-9]", low))  # D-Yonkers
     have_words |= {w[:-2] for w in have_words if w.endswith("'s")}
     names = {n for n in capitalized_names(sentence) if n not in STOPWORDS}
     missing_names = sorted(n for n in names if n not in have_words and n not in aliases and n.rstrip("s") not in have_words)

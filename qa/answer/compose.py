@@ -1,4 +1,5 @@
-"""The answer policy: what the user sees, composed from the verified claims, the short answer and the evidence.
+"""The Answer a user sees, assembled from the verified claims, the short answer and the evidence (pipeline.py decides
+which of these applies).
 
   * abstain (the fixed sentence, no citations) when the best evidence is not relevant enough, when names the
     question asks about are in no retrieved passage, or when the speaker said nothing clearly on the topic;
@@ -18,7 +19,7 @@ from ..config import AnswerSettings
 from ..text.tokens import NUMBER, STOPWORDS, capitalized_names, content_words, stem, words
 from ..types import Answer, Evidence, Passage
 from . import cite
-from .evidence import Pool, Sentence, missing_names
+from .evidence import Sentence, missing_names
 from .short import short_from_text
 from .spans import MEASURE_UNITS, WORDNUM
 
@@ -38,20 +39,6 @@ class Context:
 
     def fields(self) -> dict[str, Any]:
         return dict(question=self.question, query=self.query, passages=self.passages, as_of=self.as_of)
-
-
-@dataclass
-class Reading:
-    """What retrieval and evidence selection found for one question (`Assistant.read`)."""
-
-    ctx: Context
-    req: Any  # qa.search.SearchRequest
-    spoke: Any  # qa.news.speakers.Focus of a 'what did X say' question, or None
-    evidence: list[Evidence]
-    ranked: list[Sentence]
-    pool: Pool
-    timings: dict[str, float]
-    started: float
 
 
 def abstained(ctx: Context, reason: str, text: str = cite.SENTINEL, mode: str = "abstained", **extra: Any) -> Answer:
@@ -114,16 +101,16 @@ def choice_answer(ctx: Context, result: Any, choices: Sequence[str], evidence: l
 
 
 def compose(ctx: Context, settings: AnswerSettings, evidence: list[Evidence], kept: list[cite.Claim],
-            dropped: Sequence[cite.Claim], short: Any = None, spoke: Any = None, dated: bool = False,
+            dropped: Sequence[cite.Claim], short: Any = None, speaker: Any = None, dated: bool = False,
             tokens: dict[str, int] | None = None) -> Answer:
     """The final answer from the verified claims (empty: quote the evidence), the short answer and the speaker focus."""
-    kept = said_by(spoke, on_topic(kept, evidence, settings), evidence)
+    kept = said_by(speaker, on_topic(kept, evidence, settings), evidence)
     mode = "generated" if kept else "extractive"
     if not kept:
         kept = on_topic(cite.extractive(evidence, settings.extractive_sentences), evidence, settings,
                         floor=settings.extractive_floor)
-    if spoke and spoke.topic and not spoke.clear and not cites_speaker(spoke, kept, evidence):
-        return abstained(ctx, f"no statement by {spoke.canonicals[0]} about {spoke.topic} was found")
+    if speaker and speaker.topic and not speaker.clear and not cites_speaker(speaker, kept, evidence):
+        return abstained(ctx, f"no statement by {speaker.canonicals[0]} about {speaker.topic} was found")
     evidence, kept = lead_with(short, kept, evidence, settings.max_sentences)
     numbering = cite.number_citations(kept)
     text = cite.render(kept, numbering)
@@ -186,32 +173,32 @@ def on_topic(claims: list[cite.Claim], evidence: list[Evidence], settings: Answe
     return kept[: settings.max_sentences]
 
 
-def said_by(spoke: Any, claims: list[cite.Claim], evidence: list[Evidence]) -> list[cite.Claim]:
+def said_by(speaker: Any, claims: list[cite.Claim], evidence: list[Evidence]) -> list[cite.Claim]:
     """For 'what did X say (about Y)': the sentences citing X's statements most on Y, else X's other statements.
 
     When the model's sentences miss the statement most on the topic but the evidence holds it, that sentence
     leads the answer (quoted as evidence), followed by at most one of the model's sentences citing X.
     """
-    if not spoke or not claims:
+    if not speaker or not claims:
         return claims
     by_n = {e.n: e for e in evidence}
 
     def level(c: cite.Claim) -> float:
-        return max((spoke.boost(by_n[n]) for n in c.cites if n in by_n), default=0.0)
+        return max((speaker.boost(by_n[n]) for n in c.cites if n in by_n), default=0.0)
 
     top = [c for c in claims if level(c) >= ON_TOPIC_BOOST]
     if top:
         return top
     own = [c for c in claims if level(c) > 0]
-    lead = [e for e in evidence if spoke.boost(e) >= ON_TOPIC_BOOST] if spoke.topic else []
+    lead = [e for e in evidence if speaker.boost(e) >= ON_TOPIC_BOOST] if speaker.topic else []
     if lead:
         return [cite.Claim(lead[0].text, [lead[0].n], "the speaker's statement most on the topic"), *own[:1]]
     return own or claims
 
 
-def cites_speaker(spoke: Any, claims: list[cite.Claim], evidence: list[Evidence]) -> bool:
+def cites_speaker(speaker: Any, claims: list[cite.Claim], evidence: list[Evidence]) -> bool:
     by_n = {e.n: e for e in evidence}
-    return any(n in by_n and spoke.boost(by_n[n]) > 0 for c in claims for n in c.cites)
+    return any(n in by_n and speaker.boost(by_n[n]) > 0 for c in claims for n in c.cites)
 
 
 def lead_with(short: Any, claims: list[cite.Claim], evidence: list[Evidence],

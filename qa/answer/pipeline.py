@@ -155,8 +155,9 @@ def _composed(r: Retrieval, sv: Services, reader: Any, reading: Any, short: Any)
             done = n
     yield from settle(parse_draft(text, r.shape)[done:])
     r.timings["compose"] = time.perf_counter() - t
-    if not kept and not said_not and any(c.why == "not said" for c in parse_draft(text, r.shape)):
-        said_not, opened = [cite.Claim("The articles don't say.", [])], [True]  # it said only that: take its word
+    if not kept and not said_not and any(c.why == "not said" for c in parse_draft(text, r.shape)) and not (
+            reading is not None and reading.span):  # it said only that, and its reading found no answer: its word
+        said_not, opened = [cite.Claim("The articles don't say.", [])], [True]
     return compose.composed(r.ctx, s.answer, plan, evidence, kept, dropped, said_not, bool(opened), short, r.speaker,
                             dated=_dated(r), tokens=draft.tokens)
 
