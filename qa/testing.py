@@ -87,9 +87,24 @@ class ScriptedReader(ScriptedGenerator):
         reply = self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
         return iter(re.findall(r"\S+\s*", reply)) if stream else reply
 
+    def generate(self, messages: Sequence[Message], max_tokens: int, stream: bool = False,
+                 stop: Sequence[str] = ()) -> str | Iterator[str]:
+        out = super().generate(messages, max_tokens, stream, stop)
+        return self._writing(out) if stream else out
+
+    def _writing(self, pieces: Iterator[str]) -> Iterator[str]:
+        """Like llama.cpp's context, busy until the reply is read to its end."""
+        self.busy = True
+        try:
+            yield from pieces
+        finally:
+            self.busy = False
+
     def next_token_logprobs(self, prompt: str, options: Sequence[str]) -> list[float]:
         import math
 
+        if getattr(self, "busy", False):  # the llama.cpp backend would wait for its own lock forever
+            raise RuntimeError("next_token_logprobs called while the model is still writing a reply")
         self.raw.append(prompt)
         rest = (1 - self.p_first) / max(1, len(options) - 1)
         return [math.log(self.p_first)] + [math.log(rest)] * (len(options) - 1)

@@ -120,32 +120,43 @@ def _composed(r: Retrieval, sv: Services, reader: Any, reading: Any, short: Any)
     generator = reader or sv.generator()
     evidence = covering_evidence(r, sv)
     passages = r.ctx.passages
-    checker = cite.Checker(evidence, s.answer, compose.embedding_similarity(sv.embedder.embed),
-                           aliases=sv.aliases() if r.speaker else None,
-                           published=lambda e: passages[e.passage_index].published,
-                           judge=_judge(generator, sv.prompts) if _checks(s, reader) else None)
+    common = dict(similarity=compose.embedding_similarity(sv.embedder.embed), aliases=sv.aliases() if r.speaker else None,
+                  published=lambda e: passages[e.passage_index].published)
+    # While the model writes, it can't also answer a yes/no: sentences that need its check wait for the end.
+    quick = cite.Checker(evidence, s.answer, **common)
+    judge = _judge(generator, sv.prompts) if _checks(s, reader) else None
     draft = Draft(generator, sv.prompts, r.shape, r.ctx.question, evidence, passages, plan.max_tokens)
-    kept, dropped, said_not = [], [], []
+    kept: list[tuple[int, cite.Claim]] = []
+    dropped, said_not, pending = [], [], []
     opened = []  # the draft opened with "The articles don't say"
     numbering: dict[int, int] = {}
-    done, text = 0, ""
+    seen, done, text = [0], 0, ""
     t = time.perf_counter()
+
+    def stream(i: int, checked: cite.Claim) -> Iterator[StreamEvent]:
+        kept.append((i, checked))
+        if len(kept) <= plan.max_sentences and not said_not:
+            for n in checked.cites:
+                numbering.setdefault(n, len(numbering) + 1)
+            yield StreamEvent("sentence", cite.render([checked], numbering, lines=r.shape == "timeline"))
 
     def settle(claims: list[cite.Claim]) -> Iterator[StreamEvent]:
         for claim in claims:
+            i, seen[0] = seen[0], seen[0] + 1
             if claim.why == "not said":
                 if not names_what(claim.text, r.ctx.query):
                     continue  # a bare "The articles don't say." is a reflex of small models, not a finding
                 said_not.append(claim)
-                if not kept and not dropped:
+                if i == 0 or not (kept or dropped or pending):
                     opened.append(True)
                 continue
-            checked, ok = checker.check(claim)
-            (kept if ok else dropped).append(checked)
-            if ok and len(kept) <= plan.max_sentences and not said_not:
-                for n in checked.cites:
-                    numbering.setdefault(n, len(numbering) + 1)
-                yield StreamEvent("sentence", cite.render([checked], numbering, lines=r.shape == "timeline"))
+            checked, ok = quick.check(claim)
+            if ok:
+                yield from stream(i, checked)
+            elif judge is not None:
+                pending.append((i, claim))
+            else:
+                dropped.append(checked)
 
     for piece in draft:
         text += piece
@@ -154,6 +165,14 @@ def _composed(r: Retrieval, sv: Services, reader: Any, reading: Any, short: Any)
             yield from settle(parse_draft(text, r.shape)[done:n])
             done = n
     yield from settle(parse_draft(text, r.shape)[done:])
+    full = cite.Checker(evidence, s.answer, judge=judge, **common)
+    for i, claim in pending:  # the model has finished writing: now it can check the paraphrases
+        checked, ok = full.check(claim)
+        if ok:
+            yield from stream(i, checked)
+        else:
+            dropped.append(checked)
+    kept = [c for _, c in sorted(kept, key=lambda x: x[0])]
     r.timings["compose"] = time.perf_counter() - t
     if not kept and not said_not and any(c.why == "not said" for c in parse_draft(text, r.shape)) and not (
             reading is not None and reading.span):  # it said only that, and its reading found no answer: its word

@@ -174,3 +174,15 @@ def test_the_models_yes_no_check_runs_only_for_paraphrases(hash_settings):
     a = _reader_assistant(hash_settings, ["Taiyuan", "Huawei inaugurated a new laboratory in the city of Taiyuan [1]."])
     a.ask("Where did Huawei open a new laboratory?")
     assert not any("Does the evidence state everything" in p for p in a._generator.raw)  # word for word: no check
+
+
+def test_a_paraphrase_mid_draft_is_checked_by_the_model_after_it_has_finished_writing(hash_settings):
+    a = _reader_assistant(hash_settings, [
+        "Taiyuan",
+        "Huawei opened a lab in the northern city of Taiyuan, one of its new research sites [1]. Huawei inaugurated a "
+        "new laboratory in the city of Taiyuan [1].",
+    ], p_first=0.95)
+    a.settings.answer.support_overlap = 0.95  # the first sentence now needs the model's check
+    ans = a.ask("Where did Huawei open a new laboratory?")
+    assert any("Does the evidence state everything" in p for p in a._generator.raw)
+    assert ans.text.startswith("Huawei opened a lab in the northern city")  # kept in the draft's order
