@@ -180,18 +180,27 @@ class Checker:
                 return Claim(claim.text, self._minimal(claim.text, cites), why), True
             # The model may cite the wrong sentence: the claim survives only if one real citation backs it.
         best = self._best_without_judge(claim.text)
-        if best is not None:
-            return Claim(claim.text, [best.n], "re-cited to the evidence that supports it"), True
+        if best:
+            return Claim(claim.text, [e.n for e in best], "re-cited to the evidence that supports it"), True
         if cites:
             return Claim(claim.text, claim.cites, f"not supported by its citations ({why})"), False
         why = "cites evidence that does not exist" if claim.cites else "cites nothing, and no evidence supports it"
         return Claim(claim.text, claim.cites, why), False
 
-    def _best_without_judge(self, text: str) -> Evidence | None:
-        """Re-citing asks no model (one call per piece of evidence would cost seconds)."""
+    def _best_without_judge(self, text: str) -> list[Evidence]:
+        """The one piece of evidence that supports the text, else the two or three that share most of its words
+        and together support it ([] when none do). Re-citing asks no model (a call per candidate would cost seconds)."""
         judge, self.judge = self.judge, None
         try:
-            return next((e for e in self.evidence if self.supports(text, [e])[0]), None)
+            one = next((e for e in self.evidence if self.supports(text, [e])[0]), None)
+            if one is not None:
+                return [one]
+            words = set(content_words(text))
+            near = sorted(self.evidence, key=lambda e: -len(words & set(content_words(e.text))))[:3]
+            for k in (2, 3):
+                if len(near) >= k and self.supports(text, near[:k])[0]:
+                    return sorted(near[:k], key=lambda e: e.n)
+            return []
         finally:
             self.judge = judge
 

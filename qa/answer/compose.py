@@ -144,17 +144,33 @@ def composed(ctx: Context, settings: AnswerSettings, plan: Any, evidence: list[E
         return compose(ctx, settings, evidence, [], dropped, short, speaker, dated, tokens)
     if speaker and speaker.topic and not speaker.clear and not cites_speaker(speaker, kept, evidence):
         return abstained(ctx, f"no statement by {speaker.canonicals[0]} about {speaker.topic} was found")
+    kept = distinct(kept)
+    if plan.shape == "timeline":  # oldest first, whatever order the model wrote
+        kept = sorted(kept, key=lambda c: m.group(0) if (m := re.match(r"\d{4}(?:-\d\d){0,2}", c.text)) else "9999")
     kept = kept[: plan.max_sentences]
     numbering = cite.number_citations(kept)
     text = cite.render(kept, numbering, lines=plan.shape == "timeline")
     if not_said and plan.shape != "timeline":  # the part the articles don't give, said after what they do
         text += " " + _not_said_text(not_said[0].text)
-    if dated:
+    if dated and plan.shape != "timeline":
         text = as_of_date(text, numbering, evidence, ctx.passages)
     short_text = short.text if short and short.text else short_from_text(kept[0].text)
     return Answer(text=text, short=short_text, citations=cite.build_citations(numbering, evidence, ctx.passages),
                   mode="generated", tokens=tokens or {}, dropped=[f"{c.text} ({c.why})" for c in dropped],
                   **ctx.fields())
+
+
+def distinct(claims: list[cite.Claim], same: float = 0.8) -> list[cite.Claim]:
+    """The claims without repeats: one whose words are (almost) those of an earlier one, or the start of one."""
+    out: list[cite.Claim] = []
+    bags: list[set[str]] = []
+    for c in claims:
+        bag = set(content_words(c.text))
+        if any(len(bag & b) >= same * max(1, min(len(bag), len(b))) for b in bags):
+            continue
+        out.append(c)
+        bags.append(bag)
+    return out
 
 
 def _not_said_text(text: str) -> str:

@@ -19,6 +19,7 @@ yields stream events, the last one carrying the Answer. Its policy, top to botto
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -164,7 +165,10 @@ def _composed(r: Retrieval, sv: Services, reader: Any, reading: Any, short: Any)
         if n > done:
             yield from settle(parse_draft(text, r.shape)[done:n])
             done = n
-    yield from settle(parse_draft(text, r.shape)[done:])
+    last = parse_draft(text, r.shape)[done:]
+    if last and draft.tokens.get("completion", 0) >= plan.max_tokens - 2 and not re.search(r"[.!?\"”’)]$", last[-1].text):
+        last = last[:-1]  # the model ran out of tokens mid-sentence
+    yield from settle(last)
     full = cite.Checker(evidence, s.answer, judge=judge, **common)
     for i, claim in pending:  # the model has finished writing: now it can check the paraphrases
         checked, ok = full.check(claim)

@@ -186,3 +186,18 @@ def test_a_paraphrase_mid_draft_is_checked_by_the_model_after_it_has_finished_wr
     ans = a.ask("Where did Huawei open a new laboratory?")
     assert any("Does the evidence state everything" in p for p in a._generator.raw)
     assert ans.text.startswith("Huawei opened a lab in the northern city")  # kept in the draft's order
+
+
+def test_repeated_sentences_are_shown_once_and_a_timeline_is_ordered_oldest_first(hash_settings):
+    from qa.answer.compose import distinct
+    from qa.answer.cite import Claim
+
+    claims = [Claim("The strike targets a plant at each of the three companies.", [1]),
+              Claim("The strike targets a plant at each of the three companies, said Masters.", [1]),
+              Claim("Workers want a 40% raise.", [2])]
+    assert [c.text for c in distinct(claims)] == [claims[0].text, claims[2].text]
+    a = _reader_assistant(hash_settings, ["2020: Huawei achieved positive growth in revenue and net profit for 2020 [1]\n"
+                                          "2019: Huawei was placed on the US list in 2019 [2]\n"])
+    ans = a.ask("In what order did Huawei get placed on the US list and achieve positive growth in revenue?")
+    lines = ans.text.splitlines()
+    assert len(lines) == 2 and lines[0].startswith("- 2019") and lines[1].startswith("- 2020")
