@@ -129,6 +129,11 @@ def composed(ctx: Context, settings: AnswerSettings, plan: Any, evidence: list[E
     The draft opened with "The articles don't say …": that sentence, then at most two verified sentences of what
     they do report (abstained). Nothing verified: quote the evidence (compose). A quote question: the sentences
     citing the speaker's statements most on the topic (said_by)."""
+    if not opened_not_said and plan.shape in ("fact", "number", "explanation") and kept and (
+            (hypothetical(kept[0].text) and not hypothetical(ctx.question)) or unknown(kept[0].text)):
+        # "could face up to 20 years" answers no question about the sentence given; "the cause was not released"
+        # says the articles don't know: both are what the articles report, not the answer
+        not_said, opened_not_said = [cite.Claim("The articles don't say.", [])], True
     if opened_not_said:
         said = _not_said_text(not_said[0].text)
         rest = kept[:2]
@@ -158,6 +163,31 @@ def composed(ctx: Context, settings: AnswerSettings, plan: Any, evidence: list[E
     return Answer(text=text, short=short_text, citations=cite.build_citations(numbering, evidence, ctx.passages),
                   mode="generated", tokens=tokens or {}, dropped=[f"{c.text} ({c.why})" for c in dropped],
                   **ctx.fields())
+
+
+_HYPOTHETICAL = re.compile(
+    r"\b(?:could|may|might|would|can) (?:face|receive|get|be (?:fined|sentenced|ordered|awarded|jailed|charged)|cost|"
+    r"reach|pay)\b|\bup to \S+ (?:years?|months?|days?) in (?:prison|jail)\b|\bif (?:convicted|found guilty)\b|"
+    r"\bfaces? (?:a )?(?:maximum|possible|up to)\b|\bmaximum (?:sentence|penalty|fine)\b|\bpossible (?:sentence|penalty|"
+    r"fine|punishment)\b|\bsued for\b|\bseek(?:s|ing)? (?:damages|\$)|\bsought \$|\basking for \$", re.I)
+_UNKNOWN = re.compile(
+    r"\b(?:(?:was|were|has|have|had) not (?:yet )?(?:been )?(?:released|disclosed|determined|made public|announced|identified|"
+    r"named|confirmed)|(?:wasn't|weren't|hasn't|haven't|hadn't) (?:yet )?(?:been )?(?:released|disclosed|determined|"
+    r"made public|announced|identified|named|confirmed)|(?:is|are|remains?|was|were) (?:still )?(?:under investigation|"
+    r"being investigated|unknown|unclear|not known)|still investigating|did not (?:say|disclose|release|name|specify)|"
+    r"didn't (?:say|disclose|release|name|specify)|declined to (?:say|name|disclose|specify|comment on)|no (?:cause|motive) "
+    r"(?:has been|was) (?:given|released|determined))\b", re.I)
+
+
+def hypothetical(text: str) -> bool:
+    """A possibility, a demand or an estimate rather than what happened ('could face up to 20 years', 'sued for
+    $8 million')."""
+    return bool(_HYPOTHETICAL.search(text))
+
+
+def unknown(text: str) -> bool:
+    """The sentence says the thing is not known or not released ('the cause of death was not released')."""
+    return bool(_UNKNOWN.search(text))
 
 
 def distinct(claims: list[cite.Claim], same: float = 0.8) -> list[cite.Claim]:

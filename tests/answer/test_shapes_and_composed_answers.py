@@ -201,3 +201,31 @@ def test_repeated_sentences_are_shown_once_and_a_timeline_is_ordered_oldest_firs
     ans = a.ask("In what order did Huawei get placed on the US list and achieve positive growth in revenue?")
     lines = ans.text.splitlines()
     assert len(lines) == 2 and lines[0].startswith("- 2019") and lines[1].startswith("- 2020")
+
+
+@pytest.mark.parametrize("sentence, hypo, unk", [
+    ("If convicted, Santos could face up to 20 years in prison.", True, False),
+    ("Eramo sued for nearly $8 million.", True, False),
+    ("Up to 1,000 people were evacuated.", False, False),
+    ("The cause of death was not released.", False, True),
+    ("Park officials are still investigating the attack.", False, True),
+    ("The House voted 311-114 to expel Santos.", False, False),
+])
+def test_a_possible_penalty_or_an_unreleased_fact_is_told_from_what_happened(sentence, hypo, unk):
+    from qa.answer.compose import hypothetical, unknown
+
+    assert (hypothetical(sentence), unknown(sentence)) == (hypo, unk)
+
+
+def test_a_possible_outcome_given_as_the_answer_becomes_the_articles_dont_say(hash_settings, tmp_path):
+    from qa.assistant import Assistant
+    from qa.testing import ScriptedReader
+
+    (tmp_path / "trial.txt").write_text("Lakeview mayor charged\n\nMayor Dana Ortiz was charged with fraud on Monday. "
+                                        "If convicted, Ortiz could face up to 20 years in prison. Her trial starts in May.\n")
+    gen = ScriptedReader(["20 years", "If convicted, Ortiz could face up to 20 years in prison [1]."])
+    a = Assistant.open(settings=hash_settings, create=True, generator=gen)
+    a.index([tmp_path], progress=False)
+    ans = a.ask("What prison sentence did Mayor Dana Ortiz receive?")
+    assert ans.abstained and ans.text.startswith("The articles don't say.") and "could face up to 20 years" in ans.text
+    assert ans.short == ""
