@@ -169,8 +169,9 @@ def sentences(rec: dict[str, Any]) -> list[tuple[str, list[int]]]:
 
 
 _LINK = re.compile(r"^\s*(?:more|read more|related|see also|also read|watch|listen)\s*[:|]", re.I)
-_STAMP = re.compile(r"\b\d{1,2}:\d\d\s*(?:[ap]\.?m\.?)?\s*(?:e[sd]?t|p[sd]?t|gmt|utc)\b|\bshare this\b|\bsign up\b|"
-                    r"\bnewsletter\b.*\bsign\b|\bclick here\b|\bsubscribe\b|getty images|/afp\b|/reuters\b|\(photo", re.I)
+_STAMP = re.compile(r"\b\d{1,2}:\d\d\s*(?:[ap]\.?m\.?)?\s*(?:e[sd]?t|p[sd]?t|gmt|utc)\b.{0,40}\bshare\b|\bshare this "
+                    r"(?:update|post|article|story)\b|^\s*sign up\b|\bnewsletter\b.*\bsign up\b|\bclick here\b|^\s*subscribe\b|"
+                    r"getty images|/afp\b|/reuters\b|\(photo", re.I)
 
 
 def junk(sentence: str, cited: Sequence[dict[str, Any]], articles: Any) -> str | None:
@@ -238,7 +239,8 @@ def score_record(q: dict[str, Any], rec: dict[str, Any], judge: Any, articles: A
     sents = []
     for text, cites in sentences(rec):
         cited = [by_n[n] for n in cites if n in by_n]
-        not_said = bool(re.match(r"^\W*the articles? (?:do not|don't|does not|doesn't) ", text, re.I))
+        not_said = bool(re.match(r"^\W*the articles? (?:do not|don't|does not|doesn't) (?:say|report|name|give)\b|"
+                                 r"^I couldn't find this in the indexed articles", text, re.I))
         ok = not_said or judge.supported(text, [c["sentence"] for c in cited])
         precise = []
         for c in cited:

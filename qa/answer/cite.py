@@ -43,13 +43,16 @@ def parse_claims(answer: str) -> list[Claim]:
     """Split generated text into sentences and attach the [n] markers that follow or sit inside each."""
     answer = re.sub(r"\s+", " ", answer.replace("【", "[").replace("】", "]")).strip()
     # Markers that open the next sentence ("... end. [2] Next") belong to the previous one.
-    answer = re.sub(r"([.!?])\s+((?:\[\d+(?:\s*[,;]\s*\d+)*\]\s*)+)", lambda m: " " + m.group(2).strip() + m.group(1) + " ", answer)
+    # ('... "Another lie." [1]': the closing quote stays with its sentence, the marker goes before the end mark)
+    answer = re.sub(r"([.!?])([\"'”’)\]]*)\s+((?:\[\d+(?:\s*[,;]\s*\d+)*\]\s*)+)",
+                    lambda m: m.group(2) + " " + m.group(3).strip() + m.group(1) + " ", answer)
     claims = []
     for a, b in split_sentences(answer):
         sentence = answer[a:b]
         cites = [int(n) for group in MARKER.findall(sentence) for n in re.split(r"[,;]\s*", group)]
         text = clean(MARKER.sub("", sentence).strip())
         text = re.sub(r"\s+([.,;:!?])", r"\1", text)
+        text = re.sub(r"([\"”’])([.!?])$", r"\2\1", text)  # the end mark back inside its closing quote
         if _has_words(text):
             claims.append(Claim(text, list(dict.fromkeys(cites))))
     return claims

@@ -117,6 +117,7 @@ _SIDES = [
     re.compile(r"\bbetween (?P<a>.+?) and (?P<b>.+?)(?:[?.,]|$)", re.I),
     re.compile(r"\bcompar\w* (?P<a>.+?) (?:and|with|to|against) (?P<b>.+?)(?:[?.,]|$)", re.I),
     re.compile(r"(?P<a>[\w$%.,' -]{3,60}?)\s+(?:versus|vs\.?)\s+(?P<b>[\w$%.,' -]{3,60}?)(?:[?.,]|$)", re.I),
+    re.compile(r"\b(?:did|do|does|was|were|is|are|has|have|had) (?P<a>.+?) (?:differ|compare) (?:from|with|to) (?P<b>.+?)(?:[?.,]|$)", re.I),
     re.compile(r"\b(?:did|do|does|was|were|is|are) (?P<a>.+?) or (?P<b>.+?)(?:[?.,]|$)", re.I),
 ]
 
