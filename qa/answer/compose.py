@@ -144,7 +144,7 @@ def composed(ctx: Context, settings: AnswerSettings, plan: Any, evidence: list[E
                       dropped=[f"{c.text} ({c.why})" for c in dropped], **ctx.fields())
     if plan.shape in ("fact", "number"):
         kept = on_topic(kept, evidence, settings)
-    kept = said_by(speaker, kept, evidence)
+    kept = on_the_topic(speaker, said_by(speaker, kept, evidence), evidence)
     if not kept:
         return compose(ctx, settings, evidence, [], dropped, short, speaker, dated, tokens)
     if speaker and speaker.topic and not speaker.clear and not cites_speaker(speaker, kept, evidence):
@@ -240,6 +240,21 @@ def said_by(speaker: Any, claims: list[cite.Claim], evidence: list[Evidence]) ->
     if lead:
         return [cite.Claim(lead[0].text, [lead[0].n], "the speaker's statement most on the topic"), *own[:1]]
     return own or claims
+
+
+def on_the_topic(speaker: Any, claims: list[cite.Claim], evidence: list[Evidence]) -> list[cite.Claim]:
+    """For 'what did X say about Y': when no sentence of the answer mentions Y, X's statement most on Y leads,
+    quoted from the evidence (the model may quote the other half of the sentence that holds it)."""
+    if not speaker or not speaker.topic or not claims:
+        return claims
+    topic = set(content_words(speaker.topic))
+    if any(topic & set(content_words(c.text)) for c in claims):
+        return claims
+    lead = next((e for e in evidence if speaker.boost(e) >= ON_TOPIC_BOOST and topic & set(content_words(e.text))), None)
+    if lead is None:
+        return claims
+    return [cite.Claim(lead.text, [lead.n], "the speaker's statement most on the topic"),
+            *[c for c in claims if c.cites != [lead.n]]]
 
 
 def cites_speaker(speaker: Any, claims: list[cite.Claim], evidence: list[Evidence]) -> bool:

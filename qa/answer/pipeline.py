@@ -132,6 +132,9 @@ def _composed(r: Retrieval, sv: Services, reader: Any, reading: Any, short: Any)
     opened = []  # the draft opened with "The articles don't say"
     numbering: dict[int, int] = {}
     seen, done, text = [0], 0, ""
+    # the model's reading found the answer phrase (or the sentence stating a yes/no claim): a draft that opens with
+    # "the articles don't say" contradicts it, and the answer quotes that sentence instead of abstaining
+    found = bool(reading is not None and reading.span) or bool(short is not None and short.type == "yesno" and short.score > 0)
     t = time.perf_counter()
 
     def stream(i: int, checked: cite.Claim) -> Iterator[StreamEvent]:
@@ -145,8 +148,8 @@ def _composed(r: Retrieval, sv: Services, reader: Any, reading: Any, short: Any)
         for claim in claims:
             i, seen[0] = seen[0], seen[0] + 1
             if claim.why == "not said":
-                if not names_what(claim.text, r.ctx.query):
-                    continue  # a bare "The articles don't say." is a reflex of small models, not a finding
+                if found or not names_what(claim.text, r.ctx.query):
+                    continue  # contradicted by the reading; or the bare reflex of small models, not a finding
                 said_not.append(claim)
                 if i == 0 or not (kept or dropped or pending):
                     opened.append(True)
@@ -178,8 +181,8 @@ def _composed(r: Retrieval, sv: Services, reader: Any, reading: Any, short: Any)
             dropped.append(checked)
     kept = [c for _, c in sorted(kept, key=lambda x: x[0])]
     r.timings["compose"] = time.perf_counter() - t
-    if not kept and not said_not and any(c.why == "not said" for c in parse_draft(text, r.shape)) and not (
-            reading is not None and reading.span):  # it said only that, and its reading found no answer: its word
+    if not kept and not said_not and any(c.why == "not said" for c in parse_draft(text, r.shape)) and not found:
+        # it said only that, and its reading found no answer either: take its word
         said_not, opened = [cite.Claim("The articles don't say.", [])], [True]
     return compose.composed(r.ctx, s.answer, plan, evidence, kept, dropped, said_not, bool(opened), short, r.speaker,
                             dated=_dated(r), tokens=draft.tokens)
