@@ -144,7 +144,8 @@ class Assistant:
         timings["evidence"] = time.perf_counter() - t2
         ctx = Context(question, query, passages, req.as_of.isoformat() if req.as_of else None)
         pool = Pool(query, ranked, passages[:base], ctx.as_of, self.store.idf, self.embedder.embed)
-        return Retrieval(ctx, req, speaker, shape, evidence, ranked, pool, base, list(choices or []), timings, t)
+        return Retrieval(ctx, req, speaker, shape, evidence, ranked, pool, base, list(choices or []), as_of not in (None, ""),
+                         timings, t)
 
     def stream(self, question: str, history: Sequence[str] | None = None, as_of: DateLike = None,
                date_from: DateLike = None, date_to: DateLike = None, choices: Sequence[str] | None = None,

@@ -129,8 +129,9 @@ def composed(ctx: Context, settings: AnswerSettings, plan: Any, evidence: list[E
     The draft opened with "The articles don't say …": that sentence, then at most two verified sentences of what
     they do report (abstained). Nothing verified: quote the evidence (compose). A quote question: the sentences
     citing the speaker's statements most on the topic (said_by)."""
+    first = " ".join([kept[0].text, *(e.text for e in evidence if kept and e.n in kept[0].cites[:1])]) if kept else ""
     if not opened_not_said and plan.shape in ("fact", "number", "explanation") and kept and (
-            (hypothetical(kept[0].text) and not hypothetical(ctx.question)) or unknown(kept[0].text)):
+            (hypothetical(first) and not hypothetical(ctx.question)) or unknown(first)):
         # "could face up to 20 years" answers no question about the sentence given; "the cause was not released"
         # says the articles don't know: both are what the articles report, not the answer
         not_said, opened_not_said = [cite.Claim("The articles don't say.", [])], True
@@ -239,7 +240,11 @@ def said_by(speaker: Any, claims: list[cite.Claim], evidence: list[Evidence]) ->
     lead = [e for e in evidence if speaker.boost(e) >= ON_TOPIC_BOOST] if speaker.topic else []
     if lead:
         return [cite.Claim(lead[0].text, [lead[0].n], "the speaker's statement most on the topic"), *own[:1]]
-    return own or claims
+    if own:
+        return own
+    # no sentence cites X's own statements: the model may have given X someone else's words; X's statement leads
+    theirs = next((e for e in evidence if speaker.boost(e) > 0), None)
+    return [cite.Claim(theirs.text, [theirs.n], "the speaker's own statement")] if theirs else claims
 
 
 def on_the_topic(speaker: Any, claims: list[cite.Claim], evidence: list[Evidence]) -> list[cite.Claim]:

@@ -55,6 +55,7 @@ class Retrieval:
     pool: Pool
     base: int  # passages the reader reads (retrieval.top_k); ctx.passages[base:] are the shape's further ones
     choices: list[str] = field(default_factory=list)  # multiple choice: the choices given
+    as_of_given: bool = False  # the user gave as_of (otherwise a 'latest news' question reads as of the newest article)
     timings: dict[str, float] = field(default_factory=dict)
     started: float = 0.0
 
@@ -105,7 +106,8 @@ READS = ("fact", "number")  # shapes whose short answer the model reads (a phras
 
 
 def _dated(r: Retrieval) -> bool:
-    return bool(r.request.prefers_recent and r.request.as_of)
+    """'As of <date>, ...' framing: for a question about the latest news asked with a date of its own."""
+    return bool(r.request.prefers_recent and r.request.as_of and r.as_of_given)
 
 
 def _choice(r: Retrieval, sv: Services, reader: Any) -> Any:
@@ -126,7 +128,8 @@ def _composed(r: Retrieval, sv: Services, reader: Any, reading: Any, short: Any)
     # While the model writes, it can't also answer a yes/no: sentences that need its check wait for the end.
     quick = cite.Checker(evidence, s.answer, **common)
     judge = _judge(generator, sv.prompts) if _checks(s, reader) else None
-    draft = Draft(generator, sv.prompts, r.shape, r.ctx.question, evidence, passages, plan.max_tokens)
+    draft = Draft(generator, sv.prompts, r.shape, r.ctx.question, evidence, passages, plan.max_tokens,
+                  reading if reading is not None and reading.messages and evidence_matches(reading, evidence) else None)
     kept: list[tuple[int, cite.Claim]] = []
     dropped, said_not, pending = [], [], []
     opened = []  # the draft opened with "The articles don't say"
@@ -181,11 +184,19 @@ def _composed(r: Retrieval, sv: Services, reader: Any, reading: Any, short: Any)
             dropped.append(checked)
     kept = [c for _, c in sorted(kept, key=lambda x: x[0])]
     r.timings["compose"] = time.perf_counter() - t
-    if not kept and not said_not and any(c.why == "not said" for c in parse_draft(text, r.shape)) and not found:
-        # it said only that, and its reading found no answer either: take its word
+    if not kept and not said_not and not found and (reading is not None and reading.none or any(
+            c.why == "not said" for c in parse_draft(text, r.shape))):
+        # nothing it wrote holds, and it said "not in the evidence" when it read (or only that the articles don't
+        # say): take its word rather than quote a nearby sentence as the answer
         said_not, opened = [cite.Claim("The articles don't say.", [])], [True]
     return compose.composed(r.ctx, s.answer, plan, evidence, kept, dropped, said_not, bool(opened), short, r.speaker,
                             dated=_dated(r), tokens=draft.tokens)
+
+
+def evidence_matches(reading: Any, evidence: Sequence[Evidence]) -> bool:
+    """Whether [1]..[n] of the evidence are the sentences the read prompt showed, in its order."""
+    shown = reading.sentences
+    return len(evidence) >= len(shown) and all((e.article_id, e.start) == (x.article_id, x.start) for e, x in zip(evidence, shown))
 
 
 def _checks(s: Settings, reader: Any) -> bool:
@@ -213,21 +224,20 @@ def covering_evidence(r: Retrieval, sv: Services) -> list[Evidence]:
     sentences of every passage (the shape's further passages too) up to the shape's count, at most the shape's cap
     from one article, and for explanations and summaries the sentence after each of the best three."""
     plan, passages = PLANS[r.shape], r.ctx.passages
-    first = model.shown_for(r.ranked, min(plan.evidence, model.EVIDENCE))
     if len(passages) > r.base:
         _, ranked = select_evidence(r.ctx.query, passages, sv.embedder, plan.evidence, sv.idf,
                                     boost=r.speaker.boost if r.speaker else None)
     else:
         ranked = list(r.ranked)
+    extra = _neighbours(ranked[:3], passages) if plan.neighbours else []
+    first = model.shown_for(r.ranked, min(plan.evidence - len(extra), model.EVIDENCE))  # the read's [1]..[8]
     chosen: list[Sentence] = list(first)
     keys = {(x.article_id, x.start) for x in chosen}
     per_article: dict[str, int] = {}
     for x in chosen:
         per_article[x.article_id] = per_article.get(x.article_id, 0) + 1
-    wanted = max(plan.evidence, len(first))
-    extra = _neighbours(ranked[:3], passages) if plan.neighbours else []
     for x in [*extra, *ranked]:
-        if len(chosen) >= wanted + len(extra):
+        if len(chosen) >= plan.evidence:
             break
         if (x.article_id, x.start) in keys or (plan.per_article and per_article.get(x.article_id, 0) >= plan.per_article
                                                and x not in extra):

@@ -69,14 +69,14 @@ class Plan:
     per_side: int = 0  # comparisons: passages retrieved for 'question + side' per side
 
 
-PLANS = {
-    "fact": Plan("fact", 0, 8, 0, 2, 90, False),
-    "number": Plan("number", 0, 8, 0, 2, 100, False),
-    "quote": Plan("quote", 10, 10, 0, 4, 170, True),
-    "explanation": Plan("explanation", 10, 12, 6, 4, 170, True),
-    "summary": Plan("summary", 12, 14, 6, 5, 200, True),
-    "timeline": Plan("timeline", 12, 14, 5, 6, 220, False),
-    "comparison": Plan("comparison", 12, 14, 6, 4, 190, False, per_side=4),
+PLANS = {  # evidence and answer lengths: each sentence of evidence costs the model ~45 tokens to read (~1 s on 2 cores)
+    "fact": Plan("fact", 0, 8, 0, 2, 80, False),
+    "number": Plan("number", 0, 8, 0, 2, 90, False),
+    "quote": Plan("quote", 10, 9, 0, 4, 150, True),
+    "explanation": Plan("explanation", 10, 9, 5, 4, 150, True),
+    "summary": Plan("summary", 12, 10, 5, 5, 180, True),
+    "timeline": Plan("timeline", 12, 10, 4, 6, 180, False),
+    "comparison": Plan("comparison", 12, 10, 5, 4, 160, False, per_side=4),
     "choice": Plan("choice", 0, 8, 0, 1, 0, False),
 }
 

@@ -138,8 +138,8 @@ def test_the_model_reads_then_composes_and_only_verified_sentences_are_streamed(
     assert streamed and all("Paris" not in s for s in streamed) and "Paris" not in ans.text
     assert any("40" in d for d in ans.dropped)
     assert ans.short == "Taiyuan" and ans.mode == "generated"
-    (compose_prompt,) = a._generator.prompts  # read through `complete`, composed from the compose prompt
-    assert "Answer in one sentence." in compose_prompt[-1]["content"] and "Taiyuan" in compose_prompt[-1]["content"]
+    read, composed = a._generator.raw[:2]  # a fact: the draft continues the read's conversation (its cache reused)
+    assert composed.startswith(read) and "Taiyuan" in composed[len(read):] and "Now write the answer" in composed
     for c in ans.citations:
         assert a.store.article(c.article_id).text[c.start:c.end] == c.sentence
 
