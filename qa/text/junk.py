@@ -33,6 +33,7 @@ _BYLINE = re.compile(r"^\s*[Bb][Yy]\s+(?:[A-Z][\w.’'\-]*\s*){1,4}(?:(?:,|and|&
 _CREDIT = re.compile(r"(?:\b[\w.\-]+/(?:AFP|AP|Getty Images?|Reuters|Bloomberg|Shutterstock|EPA|Sipa|POOL|Pool)\b|"
                      r"\((?:photo|image|credit|pictured)\b[^)]*\)\s*$|^\s*(?:photo|image|photograph|credit|"
                      r"pictured)\s*(?:by|:)|\bGetty Images\s*$)", re.I)
+_GALLERY = re.compile(r"^\s*Photos?:\s|\bHide Caption \d+ of \d+\b")  # CNN's galleries: one line of captions
 _HEADING_END = re.compile(r"[.!…:;][\"'”’)\]]*$")
 _DATELINE = re.compile(r"^(?:[A-Z][A-Z.’'\-]+(?:[ ,]+[A-Z][A-Za-z.’'\-]+){0,4})(?:\s*\([\w .]{1,20}\))?\s*[—–]+\s*|"
                        r"^(?:[A-Z][A-Z.’'\-]+(?:[ ,]+[A-Z][A-Za-z.’'\-]+){0,4})(?:\s*\([\w .]{1,20}\))?\s+-{1,2}\s+")
@@ -46,6 +47,8 @@ def debris(line: str) -> str | None:
     n = len(s.split())
     if _LINK.match(s):
         return "a related-story link"
+    if _GALLERY.search(s):
+        return "a photo gallery"
     if n <= 40 and _NAV.match(s):
         return "navigation or a newsletter/share button"
     if _STAMP.match(s) or (n <= 25 and _SHARE.search(s)):

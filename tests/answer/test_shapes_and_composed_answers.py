@@ -45,6 +45,8 @@ def test_a_comparison_is_split_into_its_two_sides():
     "The Queen smiled on Monday. Steve Parsons/Pool/AFP/Getty Images",
     "(Photo: Lakeview Courier)",
     "By Associated Press",
+    "Hide Caption 45 of 49 Photos: British Prime Minister Boris Johnson \"I think it's an extraordinary moment\"",
+    "Photos: Protesters storm Sri Lankan prime minister's office as president flees People protest outside.",
 ])
 def test_page_debris_is_recognised(line):
     assert debris(line)
