@@ -10,7 +10,7 @@ from typing import Any
 def register(cmd: Any, index_opt: Any, model_opt: Any) -> None:
     """Add the eval suite's subcommands (cheap: the suite itself is imported when a command runs)."""
     sp = cmd("eval", _eval, "Score the assistant against a gold question set.")
-    sp.add_argument("gold", help="gold questions (.jsonl): seed or RealTimeQA format")
+    sp.add_argument("gold", help="gold questions (.jsonl): seed, RealTimeQA or reporter (eval/reporter.py) format")
     sp.add_argument("--corpus", nargs="+", metavar="PATH", help="articles to index before asking (skipped when the index holds them all)")
     sp.add_argument("--limit", type=int, help="only the first N questions")
     sp.add_argument("--out", metavar="DIR", help="run folder (default eval/runs/<gold name>); re-running resumes it")

@@ -80,9 +80,9 @@ def build_cache(name: str, index: str, limit: int | None = None, shard: str = "0
         if q["id"] in rows:
             continue
         t = time.perf_counter()
-        r = a.read(q["question"], q["question"], q["as_of"])
+        r = a.retrieve(q["question"], q["question"], q["as_of"])
         seconds = time.perf_counter() - t
-        mc = a.read(q["question"], q["question"], q["as_of"], choices=q["choices"])
+        mc = a.retrieve(q["question"], q["question"], q["as_of"], choices=q["choices"])
         allowed = a.retriever.allowed_ids(r.req)
         search = [max((s for _, s in a.retriever.keyword(f"{q['question']} {c}", 1, allowed)), default=0.0)
                   for c in q["choices"]]

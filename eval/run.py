@@ -24,6 +24,8 @@ from qa.errors import ConfigError, MissingDependencyError, ModelError, QAError, 
 from . import metrics as M
 from .gold import GoldQuestion, file_sha1, load_gold
 from .report import write_chart, write_markdown
+from .reporter import is_reporter_gold
+from .reporter import run as reporter_run
 
 _CHECKOUT = Path(__file__).resolve().parent.parent
 # run folders: eval/runs/ of the checkout when the suite runs from one, else ./eval-runs
@@ -301,6 +303,10 @@ def run_from_cli(args: Any) -> int:
     if getattr(args, "no_llm", False):
         overrides["llm.enabled"] = False
     settings = Settings.load(getattr(args, "settings", None), **overrides)
+    if Path(args.gold).is_file() and is_reporter_gold(args.gold):  # reporter questions: key facts, judged
+        index = Path(args.index or settings.index_dir)
+        reporter_run(Path(args.gold), index, Path(args.out) if args.out else None, args.limit, settings)
+        return 0
     summary = run_eval(args.gold, index_dir=args.index, corpus=args.corpus, out=args.out, limit=args.limit,
                        choices=args.choices, settings=settings, progress=not getattr(args, "quiet", False))
     print(headline(summary))

@@ -243,15 +243,19 @@ def build_app(assistant: Assistant) -> gradio.Blocks:
         chat += [{"role": "user", "content": md_escape(question)},
                  {"role": "assistant", "content": "_Searching the indexed articles…_"}]
         yield "", chat, turns, sources, gr.skip(), ""
-        answer, draft = None, ""
+        answer, draft, verified = None, "", []
         try:
             for event in assistant.stream(question, history=turns, as_of=as_of or None, date_from=date_from or None,
                                           date_to=date_to or None, top_k=int(top_k) if top_k else None):
                 if event.kind == "status":
                     chat[-1] = {"role": "assistant", "content": f"_{md_escape(event.text)}…_"}
-                elif event.kind == "token":
+                elif event.kind == "token":  # the best evidence, quoted, while the model writes
                     draft += event.text
                     chat[-1] = {"role": "assistant", "content": f"_{md_escape(draft)}_ ▍"}
+                elif event.kind == "sentence":  # each sentence of the answer once it is verified
+                    verified.append(event.text)
+                    chat[-1] = {"role": "assistant", "content": md_escape("\n".join(verified) if "\n" in event.text or
+                                                                          event.text.startswith("- ") else " ".join(verified)) + " ▍"}
                 elif event.kind == "answer":
                     answer = event.answer
                     continue

@@ -14,19 +14,20 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .answer import cite, compose, model
-from .answer.choices import choose
+from .answer.compose import Context
 from .answer.evidence import Pool, select_evidence
-from .answer.short import short_answer
+from .answer.pipeline import Retrieval, Services
+from .answer.pipeline import answer as answer_stage
+from .answer.shape import PLANS, shape_of, sides
 from .config import Settings
 from .embed import Embedder, make_embedder
 from .generate import Generator, make_generator
-from .generate.phrase import Phrasing
 from .generate.prompts import Prompts
 from .index import Index, Stats
 from .ingest import IngestReport, ingest
 from .news import speakers as news
 from .search import Retriever, make_request
+from .search.request import SearchRequest
 from .search.request import clean_question
 from .search.condense import condense
 from .types import Answer, Passage, StreamEvent
@@ -114,63 +115,64 @@ class Assistant:
         events = self.stream(question, history, as_of, date_from, date_to, choices, top_k=top_k)
         return [e.answer for e in events if e.kind == "answer"][-1]
 
-    def read(self, question: str, query: str, as_of: DateLike = None, date_from: DateLike = None, date_to: DateLike = None,
-             choices: Sequence[str] | None = None, top_k: int | None = None) -> compose.Reading:
-        """Retrieval and evidence selection for a (condensed) query: what the reader reads."""
+    def retrieve(self, question: str, query: str, as_of: DateLike = None, date_from: DateLike = None,
+                 date_to: DateLike = None, choices: Sequence[str] | None = None, top_k: int | None = None) -> Retrieval:
+        """Retrieval and evidence selection for a (condensed) query, as the question's shape asks: what the answer
+        stage reads. The first retrieval.top_k passages are the reader's; a summary, timeline, comparison, ... gets
+        further ones (qa/answer/shape.py)."""
         s, t = self.settings, time.perf_counter()
         req = make_request(query, as_of, date_from, date_to, top_k=top_k, newest=self.store.newest_date)
-        spoke = news.focus(self.store, query, self.embedder, as_of=req.as_of, date_from=req.date_from, date_to=req.date_to)
-        if spoke:  # "what did X say about Y": X's statements on Y are one more ranked list
-            req.extra.append(spoke.chunks)
-        passages = self.retriever.search_choices(req, choices, s.retrieval.per_choice_k) if choices else self.retriever.search(req)
+        speaker = news.focus(self.store, query, self.embedder, as_of=req.as_of, date_from=req.date_from, date_to=req.date_to)
+        if speaker:  # "what did X say about Y": X's statements on Y are one more ranked list
+            req.extra.append(speaker.chunks)
+        shape = shape_of(question, query, bool(choices), speaker=bool(speaker))
+        plan = PLANS[shape]
+        base = req.top_k or s.retrieval.top_k
+        if choices:
+            passages = self.retriever.search_choices(req, choices, s.retrieval.per_choice_k)
+            base = len(passages)
+        else:
+            req.top_k = max(base, plan.passages)  # diversify walks best first: the first `base` are the same
+            passages = self.retriever.search(req)
+            req.top_k = base
+            if shape == "comparison":
+                passages += self.retriever.more(req, sides(query), plan.per_side, {p.chunk_id for p in passages})
         timings = {"retrieve": time.perf_counter() - t}
         t2 = time.perf_counter()
-        evidence, ranked = select_evidence(query, passages, self.embedder, s.answer.evidence_sentences, self.store.idf,
-                                           boost=spoke.boost if spoke else None)
+        evidence, ranked = select_evidence(query, passages[:base], self.embedder, s.answer.evidence_sentences,
+                                           self.store.idf, boost=speaker.boost if speaker else None)
         timings["evidence"] = time.perf_counter() - t2
-        ctx = compose.Context(question, query, passages, req.as_of.isoformat() if req.as_of else None)
-        pool = Pool(query, ranked, passages, ctx.as_of, self.store.idf, self.embedder.embed)
-        return compose.Reading(ctx, req, spoke, evidence, ranked, pool, timings, t)
+        ctx = Context(question, query, passages, req.as_of.isoformat() if req.as_of else None)
+        pool = Pool(query, ranked, passages[:base], ctx.as_of, self.store.idf, self.embedder.embed)
+        return Retrieval(ctx, req, speaker, shape, evidence, ranked, pool, base, list(choices or []), as_of not in (None, ""),
+                         timings, t)
 
     def stream(self, question: str, history: Sequence[str] | None = None, as_of: DateLike = None,
                date_from: DateLike = None, date_to: DateLike = None, choices: Sequence[str] | None = None,
                top_k: int | None = None) -> Iterator[StreamEvent]:
-        """Like `ask`, yielding status lines and the model's raw tokens before the verified answer."""
+        """Like `ask`, yielding status lines, the best evidence at once and each verified sentence before the answer."""
         question = clean_question(question)  # escape sequences and control characters out; empty or too long: error
         s, t0 = self.settings, time.perf_counter()
-        use_llm = s.llm.enabled
-        query, how = condense(question, history, self.generator if (use_llm and history) else None, self.prompts)
+        query, how = condense(question, history, self.generator if (s.llm.enabled and history) else None, self.prompts)
         if how != "as asked":
             yield StreamEvent("status", f"searching for: {query}")
-        r = self.read(question, query, as_of, date_from, date_to, choices, top_k)
-        ctx, req, spoke, evidence, ranked, pool, timings = r.ctx, r.req, r.spoke, r.evidence, r.ranked, r.pool, r.timings
-        timings["condense"] = r.started - t0
+        r = self.retrieve(question, query, as_of, date_from, date_to, choices, top_k)
+        r.timings["condense"] = r.started - t0
+        for event in answer_stage(r, self._services(r.request)):
+            if event.kind == "answer":
+                r.timings["total"] = time.perf_counter() - t0
+                event.answer.timings = {k: round(v, 4) for k, v in r.timings.items()}
+            yield event
 
-        reader = self.generator if model.wanted(s.answer.model_reader, s.llm.enabled, lambda: self.generator) else None
-        if choices:
-            search = lambda text: max((sc for _, sc in self.retriever.keyword(text, 1, self.retriever.allowed_ids(req))), default=0.0)  # noqa: E731
-            lp = model.choose(reader, self.prompts, query, choices, ranked) if reader and s.answer.model_choices == "on" else None
-            answer = compose.choice_answer(ctx, choose(pool, choices, search=search, model_logprobs=lp), choices, evidence)
-        elif reason := compose.abstain_reason(query, ctx.passages, ranked, s.answer, spoke.name_words if spoke else frozenset()):
-            answer = compose.abstained(ctx, reason)
-        else:
-            if reader and not spoke:  # the model reads for a few seconds: show the best evidence sentence meanwhile
-                yield StreamEvent("token", evidence[0].text if evidence else "")
-            reading = model.read(reader, self.prompts, query, ranked) if reader and not spoke else None
-            short = None if spoke else short_answer(pool, reading=reading)
-            kept, dropped, tokens = [], [], {}
-            if use_llm and (s.llm.phrase == "on" or (s.llm.phrase == "auto" and reader is None)):
-                draft = Phrasing(self.generator, self.prompts, s.llm, query, evidence, cite.SENTINEL)
-                for piece in draft:
-                    yield StreamEvent("token", piece)
-                timings["generate"], tokens = draft.seconds, draft.tokens
-                kept, dropped = cite.verify(draft.text, draft.used, s.answer, compose.embedding_similarity(self.embedder.embed),
-                                            aliases=news.aliases(self.store) if spoke else None)
-            answer = compose.compose(ctx, s.answer, evidence, kept, dropped, short, spoke,
-                                     dated=bool(req.prefers_recent and req.as_of), tokens=tokens)
-        timings["total"] = time.perf_counter() - t0
-        answer.timings = {k: round(v, 4) for k, v in timings.items()}
-        yield StreamEvent("answer", answer=answer)
+    def _services(self, req: SearchRequest) -> Services:
+        """What the answer stage calls back into: settings, prompts, the models, the index's lookups."""
+        window = self.retriever.window(req)
+
+        def keyword_best(text: str) -> float:
+            return max((sc for _, sc in self.retriever.keyword(text, 1, window)), default=0.0)
+
+        return Services(self.settings, self.prompts, lambda: self.generator, self.embedder, self.store.idf,
+                        lambda: news.aliases(self.store), keyword_best)
 
 
 def build_index(paths: Sequence[str | Path], index_dir: str | Path | None = None, *, settings: Settings | None = None,

@@ -284,8 +284,8 @@ def _chat(args: argparse.Namespace) -> int:
                     if shown:
                         print("\n")
                     _print_answer(event.answer)
-                elif event.kind == "token" and sys.stdout.isatty():
-                    print(event.text, end="", flush=True)
+                elif event.kind == "token" and sys.stdout.isatty() and not shown:  # the best evidence, at once
+                    print(f"… {event.text}", end="", flush=True)
                     shown = True
         except QAError as exc:
             print(f"error: {exc}")

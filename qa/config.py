@@ -97,6 +97,10 @@ class AnswerSettings:
     extractive_floor: float = _doc("A quoted fallback sentence after the first must be at least this share as relevant as the best.", 0.85)
     min_claim_relevance: float = _doc("A verified sentence is kept only if what it cites is at least this share as relevant as the best evidence.", 0.6)
     model_reader: str = _doc("Let the language model read: its few-word answer and its pick among choices become features of the short-answer and choice rankings (qa/answer/model.py). 'auto' = on for every model but SmolLM2-135M (measured not to help), 'on', 'off'.", "auto")
+    compose: str = _doc("The model writes the answer in the form the question's shape asks for (a fact in one sentence, a summary in 3-5, a dated list for a timeline, ...; qa/answer/draft.py), and every sentence is verified against what it cites: 'auto' = on whenever llm.enabled; 'off' = the answer quotes the evidence.", "auto")
+    model_check: str = _doc("The model's yes/no check of a composed sentence that shares too few words with what it cites (a paraphrase; prompts/verify.txt): 'auto' = with models that read (not SmolLM2-135M), 'on', 'off'.", "auto")
+    judge_min_overlap: float = _doc("The model's check is asked only for a sentence with at least this share of its content words in what it cites.", 0.4)
+    judge_threshold: float = _doc("The model's P(yes) a paraphrase needs to be kept.", 0.6)
     model_choices: str = _doc("With the model reading: 'on' = its letter log-probabilities are also a feature of the multiple-choice scoring; 'off' = the choice scoring ranks without them (measured on DEV with Qwen2.5-Coder-1.5B: MC 81.2 with them, 83.8 without; and it saves a prompt, ~5 s).", "off")
 
 
@@ -110,8 +114,7 @@ class LLMSettings:
     seed: int = _doc("Sampling seed.", 0)
     repack: str = _doc("llama.cpp's extra weight buffers (weights repacked for AMX / AVX512 kernels at load): 'auto' = off on CPUs with AMX, where llama.cpp's AMX kernels crash the process at the first prompt (measured on this project's machines; ggml-org/llama.cpp#20824), on elsewhere; 'on'; 'off'. Env: QA_LLM_REPACK.", "auto")
     chat_format: str = _doc("'' = the model's own chat template; 'plain' = a few-shot completion prompt (for base models).", "")
-    enabled: bool = _doc("Call the LLM to phrase answers (False = extractive answers only).", True)
-    phrase: str = _doc("Let the model phrase the full answer around the short answer: 'auto' = only when it does not also read (answer.model_reader), since phrasing costs a second prompt (README, Performance); 'on'; 'off' = the answer quotes the evidence.", "auto")
+    enabled: bool = _doc("Call the LLM (False = extractive answers only: no reading, no composed answer).", True)
     backend: str = _doc("'llama' = the GGUF model in process (llama-cpp-python); 'openai' = any OpenAI-compatible server at llm.base_url (llama.cpp's server, vLLM, Ollama), where llm.model is the server's model name (empty = the first one it lists). Env: QA_LLM_BACKEND.", "llama")
     base_url: str = _doc("backend 'openai': the server's API root, e.g. http://127.0.0.1:8000/v1. Env: QA_LLM_BASE_URL.", "")
     api_key_env: str = _doc("backend 'openai': the NAME of the environment variable holding the API key (the key never goes in a settings file); unset = no key sent.", "OPENAI_API_KEY")
@@ -318,7 +321,10 @@ def _validate(s: Settings) -> None:
         (s.answer.evidence_sentences > 0, "answer.evidence_sentences must be > 0", s.answer.evidence_sentences),
         (s.answer.model_reader in {"auto", "on", "off"}, "answer.model_reader must be auto, on or off", s.answer.model_reader),
         (s.answer.model_choices in {"on", "off"}, "answer.model_choices must be on or off", s.answer.model_choices),
-        (s.llm.phrase in {"auto", "on", "off"}, "llm.phrase must be auto, on or off", s.llm.phrase),
+        (s.answer.compose in {"auto", "off"}, "answer.compose must be auto or off", s.answer.compose),
+        (s.answer.model_check in {"auto", "on", "off"}, "answer.model_check must be auto, on or off", s.answer.model_check),
+        (0.0 <= s.answer.judge_min_overlap <= 1.0, "answer.judge_min_overlap must be within 0..1", s.answer.judge_min_overlap),
+        (0.0 <= s.answer.judge_threshold <= 1.0, "answer.judge_threshold must be within 0..1", s.answer.judge_threshold),
         (0.0 <= s.answer.abstain_threshold <= 1.0, "answer.abstain_threshold must be within 0..1", s.answer.abstain_threshold),
         (s.llm.n_ctx >= 256, "llm.n_ctx must be >= 256", s.llm.n_ctx),
         (0 < s.llm.max_answer_tokens < s.llm.n_ctx // 2, "llm.max_answer_tokens must be > 0 and under half of llm.n_ctx", s.llm.max_answer_tokens),

@@ -67,3 +67,44 @@ class ScriptedGenerator:
         if stream:
             return iter(re.findall(r"\S+\s*", reply))
         return reply
+
+
+class ScriptedReader(ScriptedGenerator):
+    """A ScriptedGenerator that also reads raw prompts, as the llama.cpp backend does (qa/answer/model.py): `complete`
+    replays the queued replies too, and `next_token_logprobs` gives the first option ``p_first`` (a probability)."""
+
+    def __init__(self, replies: Sequence[str] = ("",), n_ctx: int = 2048, p_first: float = 0.9) -> None:
+        super().__init__(replies, n_ctx)
+        self.name = "scripted-reader"
+        self.p_first = p_first
+        self.raw: list[str] = []
+
+    def chat_prompt(self, messages: Sequence[Message], reply_prefix: str = "") -> str:
+        return "\n".join(f"<{m['role']}>{m['content']}" for m in messages) + "\n<assistant>" + reply_prefix
+
+    def complete(self, prompt: str, max_tokens: int, stop: Sequence[str] = (), stream: bool = False) -> str | Iterator[str]:
+        self.raw.append(prompt)
+        reply = self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
+        return iter(re.findall(r"\S+\s*", reply)) if stream else reply
+
+    def generate(self, messages: Sequence[Message], max_tokens: int, stream: bool = False,
+                 stop: Sequence[str] = ()) -> str | Iterator[str]:
+        out = super().generate(messages, max_tokens, stream, stop)
+        return self._writing(out) if stream else out
+
+    def _writing(self, pieces: Iterator[str]) -> Iterator[str]:
+        """Like llama.cpp's context, busy until the reply is read to its end."""
+        self.busy = True
+        try:
+            yield from pieces
+        finally:
+            self.busy = False
+
+    def next_token_logprobs(self, prompt: str, options: Sequence[str]) -> list[float]:
+        import math
+
+        if getattr(self, "busy", False):  # the llama.cpp backend would wait for its own lock forever
+            raise RuntimeError("next_token_logprobs called while the model is still writing a reply")
+        self.raw.append(prompt)
+        rest = (1 - self.p_first) / max(1, len(options) - 1)
+        return [math.log(self.p_first)] + [math.log(rest)] * (len(options) - 1)

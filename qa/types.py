@@ -105,7 +105,8 @@ class Answer:
     abstained: bool = False
     query: str = ""  # the standalone query actually searched (after condensing a follow-up)
     choice: int | None = None  # multiple choice: index of the picked choice (None = none supported)
-    mode: str = "generated"  # generated | extractive | abstained | choice
+    mode: str = "generated"  # generated | extractive | abstained | not said | choice
+    shape: str = ""  # the question's shape: fact | number | quote | explanation | summary | timeline | comparison | choice
     timings: dict[str, float] = field(default_factory=dict)
     tokens: dict[str, int] = field(default_factory=dict)
     dropped: list[str] = field(default_factory=list)  # generated sentences removed as unsupported

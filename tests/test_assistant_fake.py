@@ -35,21 +35,22 @@ def test_unanswerable_abstains_without_calling_the_model(fake_assistant):
     assert a._generator.prompts == []  # the model was never asked
 
 
-def test_prompt_is_built_from_the_prompt_file_with_numbered_evidence(fake_assistant):
+def test_prompt_is_built_from_the_prompt_file_with_numbered_dated_evidence(fake_assistant):
     a = fake_assistant(["Huawei inaugurated a new laboratory in the city of Taiyuan [1]."])
     ans = a.ask("Where did Huawei open a new laboratory?")
     (messages,) = a._generator.prompts
     user = messages[-1]["content"]
-    assert "Question: Where did Huawei open a new laboratory?" in user and "[1] " in user
-    assert messages[0]["role"] == "system" and SENTINEL in messages[0]["content"]
-    assert ans.mode == "generated" and "Taiyuan" in ans.text and ans.tokens["prompt"] > 0
+    assert "Question: Where did Huawei open a new laboratory?" in user and "Answer in one sentence." in user
+    assert "[1] (" in user  # each evidence line carries its article's date and outlet
+    assert messages[0]["role"] == "system" and "The articles don't say" in messages[0]["content"]
+    assert ans.mode == "generated" and "Taiyuan" in ans.text and ans.tokens["prompt"] > 0 and ans.shape == "fact"
 
 
 def test_evidence_is_cut_to_fit_the_context_and_the_cut_is_counted(fake_assistant, hash_settings):
     a = fake_assistant(["Huawei inaugurated a new laboratory in the city of Taiyuan [1]."])
-    a._generator.n_ctx = 200 + a.settings.llm.max_answer_tokens
+    a._generator.n_ctx = 420
     ans = a.ask("Where did Huawei open a new laboratory?")
-    assert ans.tokens["evidence_dropped"] > 0 and ans.tokens["prompt"] <= 200
+    assert ans.tokens["evidence_dropped"] > 0 and ans.tokens["prompt"] <= 420 - 90
 
 
 def test_follow_up_is_condensed_with_the_earlier_subject(fake_assistant):
@@ -95,7 +96,7 @@ class EchoGenerator:
         import re
 
         self.prompts.append(messages)
-        lines = re.findall(r"^\[(\d+)\] (.+)$", messages[-1]["content"], flags=re.M)
+        lines = re.findall(r"^\[(\d+)\] (?:\([^)]*\) )?(.+)$", messages[-1]["content"], flags=re.M)
         reply = " ".join(f"{text} [{n}]" for n, text in lines)
         return iter(re.findall(r"\S+\s*", reply)) if stream else reply
 

@@ -436,16 +436,17 @@ def test_a_20000_character_question_is_too_long_not_an_n_ctx_setting(fake_assist
 def test_a_question_that_fills_the_model_context_says_shorten_the_question():
     import pytest
 
+    from qa.answer.draft import Draft
     from qa.errors import ConfigError
-    from qa.generate.phrase import answer_messages
     from qa.generate.prompts import Prompts
     from qa.testing import ScriptedGenerator
-    from qa.types import Evidence
+    from qa.types import Evidence, Passage
 
     gen = ScriptedGenerator(n_ctx=400)
     evidence = [Evidence(1, "Huawei sold its Honor brand in November.", "a", 0, 40, 0, 1.0)]
+    passages = [Passage(0, "a", 0, 0, 40, evidence[0].text, "Honor", "example.com", "", "2020-11-17")]
     with pytest.raises(ConfigError, match="question is too long") as err:
-        answer_messages(Prompts(None), gen, "why " * 400, evidence, sentinel="NONE", max_answer_tokens=96)
+        list(Draft(gen, Prompts(None), "fact", "why " * 400, evidence, passages, 96))
     assert "n_ctx" not in str(err.value)
 
 
@@ -537,5 +538,5 @@ def test_injected_sentences_and_the_rest_of_their_paragraph_are_never_evidence(f
         for mark in INJECTED_MARKS:
             assert mark not in prompt and mark not in shown, (question, mark)
     # the other sentences of those articles are still evidence
-    reading = a.read("What phone did Huawei unveil in Shenzhen?", "What phone did Huawei unveil in Shenzhen?")
+    reading = a.retrieve("What phone did Huawei unveil in Shenzhen?", "What phone did Huawei unveil in Shenzhen?")
     assert any("foldable smartphone in Shenzhen" in s.text for s in reading.ranked)

@@ -142,7 +142,8 @@ def test_prompt_files_have_placeholders_and_stop_strings(tmp_path):
                                                        {"role": "user", "content": "Q: why?"}]
     with pytest.raises(ConfigError, match=r"needs \['question'\]"):
         prompts.render("p")
-    assert set(Prompts().fields("answer")) == {"evidence", "question", "sentinel"}
+    assert set(Prompts().fields("compose")) == {"evidence", "question", "form"}
+    assert set(Prompts().header("compose")["forms"]) == {"fact", "number", "quote", "explanation", "summary", "timeline", "comparison"}
 
 
 def test_ingest_as_a_unit_counts_and_reuses_vectors(hash_settings, tmp_path):
@@ -209,13 +210,19 @@ def test_the_real_model_gives_the_same_text_streamed_or_not():
 
     gen = LlamaCppGenerator(LLMSettings(threads=2))
     prompts = Prompts()
-    messages = prompts.messages("answer", evidence="[1] Huawei opened a laboratory in Taiyuan.",
-                                question="Where did Huawei open a laboratory?", sentinel="none")
-    whole = gen.generate(messages, max_tokens=24, stop=prompts.stop("answer"))
-    pieces = list(gen.generate(messages, max_tokens=24, stream=True, stop=prompts.stop("answer")))
+    messages = prompts.messages("compose", evidence="[1] (2021-02-09, example.com) Huawei opened a laboratory in Taiyuan.",
+                                question="Where did Huawei open a laboratory?", form="Answer in one sentence.")
+    gen.llm.reset()  # each from the same cache state (a reused prefix may tip a greedy choice: llama.cpp's batched
+    whole = gen.generate(messages, max_tokens=24, stop=prompts.stop("compose"))  # and cached logits differ slightly)
+    gen.llm.reset()
+    pieces = list(gen.generate(messages, max_tokens=24, stream=True, stop=prompts.stop("compose")))
     assert isinstance(whole, str) and whole.strip()
     assert "".join(pieces) == whole
-    assert "\n\n" not in whole
+    raw = gen.chat_prompt(messages)  # and a raw prompt, as the draft that continues a read streams it
+    gen.llm.reset()
+    streamed = "".join(gen.complete(raw, 24, stop=prompts.stop("compose"), stream=True))
+    gen.llm.reset()
+    assert streamed == gen.complete(raw, 24, stop=prompts.stop("compose"))
 
 
 def test_one_stemmer_the_python_stems_are_the_keyword_indexs_own():

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ..config import AnswerSettings
+from ..text.dates import date_mentions, supported_dates
 from ..text.sentences import split_sentences
 from ..text.tokens import STOPWORDS, capitalized_names, content_words, numbers
 from ..types import Citation, Evidence, Passage
@@ -42,13 +43,16 @@ def parse_claims(answer: str) -> list[Claim]:
     """Split generated text into sentences and attach the [n] markers that follow or sit inside each."""
     answer = re.sub(r"\s+", " ", answer.replace("【", "[").replace("】", "]")).strip()
     # Markers that open the next sentence ("... end. [2] Next") belong to the previous one.
-    answer = re.sub(r"([.!?])\s+((?:\[\d+(?:\s*[,;]\s*\d+)*\]\s*)+)", lambda m: " " + m.group(2).strip() + m.group(1) + " ", answer)
+    # ('... "Another lie." [1]': the closing quote stays with its sentence, the marker goes before the end mark)
+    answer = re.sub(r"([.!?])([\"'”’)\]]*)\s+((?:\[\d+(?:\s*[,;]\s*\d+)*\]\s*)+)",
+                    lambda m: m.group(2) + " " + m.group(3).strip() + m.group(1) + " ", answer)
     claims = []
     for a, b in split_sentences(answer):
         sentence = answer[a:b]
         cites = [int(n) for group in MARKER.findall(sentence) for n in re.split(r"[,;]\s*", group)]
         text = clean(MARKER.sub("", sentence).strip())
         text = re.sub(r"\s+([.,;:!?])", r"\1", text)
+        text = re.sub(r"([\"”’])([.!?])$", r"\2\1", text)  # the end mark back inside its closing quote
         if _has_words(text):
             claims.append(Claim(text, list(dict.fromkeys(cites))))
     return claims
@@ -57,7 +61,8 @@ def parse_claims(answer: str) -> list[Claim]:
 _BOILERPLATE = re.compile(
     r"^(?:the answer(?: to (?:the|your|this|that) question)? is:?|answer:|according to the (?:evidence|articles?|text|sources?)"
     r"(?: provided)?,?|based on the (?:evidence|articles?|text|sources?)(?: provided)?,?|the evidence (?:says|shows|states) that"
-    r"|the evidence (?:is|says|shows|states):)\s*",
+    r"|the evidence (?:is|says|shows|states):|the (?:article|articles|text|evidence|report)(?: from [\w.\- ]+?)?(?: (?:on|of|dated) [\w.,\- ]+?,)? (?:states?|says?|reports?|shows?|notes?)"
+    r" that|they (?:do )?report that|the articles do report that)\s*",
     re.I,
 )
 
@@ -79,12 +84,24 @@ def _squash(text: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", text.lower().replace("’", "'")))
 
 
+Judge = Callable[[str, Sequence[str]], float]  # (sentence, cited texts) -> the model's P(supported)
+
+
 def supports(sentence: str, cited: Sequence[str], settings: AnswerSettings,
              similarity: Callable[[str, Sequence[str]], float] | None = None,
-             aliases: set[str] = frozenset()) -> tuple[bool, str]:
-    """Whether the cited evidence supports the sentence, and why not."""
+             aliases: set[str] = frozenset(), published: Sequence[str | None] = (),
+             judge: Judge | None = None) -> tuple[bool, str]:
+    """Whether the cited evidence supports the sentence, and why not.
+
+    ``published``: the cited sentences' article dates; given, a date the sentence writes must be one the cited
+    text states or implies ('Tuesday' in an article of Thursday 2025-03-13 is 2025-03-11), and is then not read
+    as numbers. ``judge``: the model's yes/no, asked when only the share of shared words fell short."""
     if not cited:
         return False, "cites nothing"
+    if published:
+        sentence, why = _dates_checked(sentence, cited, published)
+        if why:
+            return False, why
     joined = " ".join(cited)
     for quoted in _QUOTED.findall(sentence):  # a quotation must be the evidence's own words
         if _squash(quoted) not in _squash(joined):
@@ -92,7 +109,8 @@ def supports(sentence: str, cited: Sequence[str], settings: AnswerSettings,
     missing_numbers = numbers(sentence) - numbers(joined)
     if missing_numbers:
         return False, f"number(s) {sorted(missing_numbers)} not in the cited evidence"
-    have_words = set(re.findall(r"[a-z0-9']+", joined.lower().replace("’", "'")))
+    low = joined.lower().replace("’", "'")
+    have_words = set(re.findall(r"[a-z0-9']+", low)) | set(re.findall(r"[a-z0-9][a-z0-9'\-]*[a-z0-9]", low))  # D-Yonkers
     have_words |= {w[:-2] for w in have_words if w.endswith("'s")}
     names = {n for n in capitalized_names(sentence) if n not in STOPWORDS}
     missing_names = sorted(n for n in names if n not in have_words and n not in aliases and n.rstrip("s") not in have_words)
@@ -105,62 +123,118 @@ def supports(sentence: str, cited: Sequence[str], settings: AnswerSettings,
     share = sum(w in have for w in words) / len(words)
     if share >= settings.support_overlap:
         return True, f"overlap {share:.2f}"
+    why = f"overlap {share:.2f} below {settings.support_overlap}"
     if similarity is not None and share >= 0.4:
         sim = similarity(sentence, cited)
         if sim >= settings.support_similarity:
             return True, f"overlap {share:.2f}, similarity {sim:.2f}"
-        return False, f"overlap {share:.2f} and similarity {sim:.2f} below thresholds"
-    return False, f"overlap {share:.2f} below {settings.support_overlap}"
+        why = f"overlap {share:.2f} and similarity {sim:.2f} below thresholds"
+    if judge is not None and share >= settings.judge_min_overlap:
+        p = judge(sentence, cited)
+        if p >= settings.judge_threshold:
+            return True, f"overlap {share:.2f}, the model's check {p:.2f}"
+        why += f"; the model's check {p:.2f}"
+    return False, why
+
+
+def _dates_checked(sentence: str, cited: Sequence[str], published: Sequence[str | None]) -> tuple[str, str]:
+    """The sentence without the dates it writes, when the cited text supports every one (else a reason)."""
+    days = set().union(*(supported_dates(text, pub) for text, pub in zip(cited, published)))
+    years = {d.year for d in days}
+    out, last = [], 0
+    for m in date_mentions(sentence):
+        ok = any((m.year in (None, d.year)) and (m.month, m.day) == (d.month, d.day) for d in days)
+        if not ok:
+            return sentence, f"date '{sentence[m.start:m.end]}' is not in the cited evidence"
+        out.append(sentence[last:m.start])
+        last = m.end
+    out.append(sentence[last:])
+    stripped = "".join(out)
+    # a year alone ('in 2023') that is a cited article's year (or one the cited text writes) is a date, not a figure
+    stripped = re.sub(r"\b(19|20)\d\d\b", lambda m: "" if int(m.group(0)) in years else m.group(0), stripped)
+    return stripped, ""
+
+
+@dataclass
+class Checker:
+    """Tests claims against the evidence they cite (the support test of the module docstring), re-citing a claim to
+    the one piece of evidence that supports it when its own citations don't."""
+
+    evidence: Sequence[Evidence]
+    settings: AnswerSettings
+    similarity: Callable[[str, Sequence[str]], float] | None = None
+    aliases: Callable[[Evidence], set[str]] | None = None
+    published: Callable[[Evidence], str | None] | None = None  # the article date of a piece of evidence
+    judge: Judge | None = None  # the model's yes/no for paraphrases
+
+    def __post_init__(self) -> None:
+        self.by_n = {e.n: e for e in self.evidence}
+
+    def supports(self, text: str, cited: Sequence[Evidence]) -> tuple[bool, str]:
+        names = set().union(*(self.aliases(e) for e in cited)) if self.aliases and cited else set()
+        dates = [self.published(e) for e in cited] if self.published else ()
+        return supports(text, [e.text for e in cited], self.settings, self.similarity, names, dates, self.judge)
+
+    def check(self, claim: Claim) -> tuple[Claim, bool]:
+        """(the claim with the citations that support it, True) or (the claim with why it was dropped, False)."""
+        cites = [n for n in claim.cites if n in self.by_n]
+        if cites:
+            ok, why = self.supports(claim.text, [self.by_n[n] for n in cites])
+            if ok:
+                return Claim(claim.text, self._minimal(claim.text, cites), why), True
+            # The model may cite the wrong sentence: the claim survives only if one real citation backs it.
+        best = self._best_without_judge(claim.text)
+        if best:
+            return Claim(claim.text, [e.n for e in best], "re-cited to the evidence that supports it"), True
+        if cites:
+            return Claim(claim.text, claim.cites, f"not supported by its citations ({why})"), False
+        why = "cites evidence that does not exist" if claim.cites else "cites nothing, and no evidence supports it"
+        return Claim(claim.text, claim.cites, why), False
+
+    def _best_without_judge(self, text: str) -> list[Evidence]:
+        """The one piece of evidence that supports the text, else the two or three that share most of its words
+        and together support it ([] when none do). Re-citing asks no model (a call per candidate would cost seconds)."""
+        judge, self.judge = self.judge, None
+        try:
+            one = next((e for e in self.evidence if self.supports(text, [e])[0]), None)
+            if one is not None:
+                return [one]
+            words = set(content_words(text))
+            near = sorted(self.evidence, key=lambda e: -len(words & set(content_words(e.text))))[:3]
+            for k in (2, 3):
+                if len(near) >= k and self.supports(text, near[:k])[0]:
+                    return sorted(near[:k], key=lambda e: e.n)
+            return []
+        finally:
+            self.judge = judge
+
+    def _minimal(self, text: str, cites: list[int]) -> list[int]:
+        """The fewest of the claim's citations that still support it (so no citation is decorative)."""
+        if len(cites) == 1:
+            return cites
+        judge, self.judge = self.judge, None
+        try:
+            for n in cites:
+                if self.supports(text, [self.by_n[n]])[0]:
+                    return [n]
+        finally:
+            self.judge = judge
+        return cites
 
 
 def verify(answer: str, evidence: Sequence[Evidence], settings: AnswerSettings,
            similarity: Callable[[str, Sequence[str]], float] | None = None,
            aliases: Callable[[Evidence], set[str]] | None = None) -> tuple[list[Claim], list[Claim]]:
     """(kept, dropped) claims of a generated answer."""
-    by_n = {e.n: e for e in evidence}
+    checker = Checker(evidence, settings, similarity, aliases)
     kept, dropped = [], []
     for claim in parse_claims(answer):
         if claim.text.strip().rstrip(".").lower() == SENTINEL.rstrip(".").lower():
             dropped.append(Claim(claim.text, claim.cites, "model said it could not find the answer"))
             continue
-        cites = [n for n in claim.cites if n in by_n]
-        if cites:
-            names = set().union(*(aliases(by_n[n]) for n in cites)) if aliases else set()
-            ok, why = supports(claim.text, [by_n[n].text for n in cites], settings, similarity, names)
-            if ok:
-                kept.append(Claim(claim.text, _minimal(claim.text, cites, by_n, settings, similarity, aliases), why))
-                continue
-            # The model may cite the wrong sentence: the claim survives only if one real citation backs it.
-        best = _best_support(claim.text, evidence, settings, similarity, aliases)
-        if best is not None:
-            kept.append(Claim(claim.text, [best.n], "re-cited to the evidence that supports it"))
-        else:
-            why = "cites evidence that does not exist" if claim.cites and not cites else "not supported by its citations"
-            dropped.append(Claim(claim.text, claim.cites, why))
+        checked, ok = checker.check(claim)
+        (kept if ok else dropped).append(checked)
     return kept, dropped
-
-
-def _minimal(text: str, cites: list[int], by_n: dict[int, Evidence], settings: AnswerSettings,
-             similarity: Callable[[str, Sequence[str]], float] | None,
-             aliases: Callable[[Evidence], set[str]] | None) -> list[int]:
-    """The fewest of the claim's citations that still support it (so no citation is decorative)."""
-    if len(cites) == 1:
-        return cites
-    for n in cites:
-        ok, _ = supports(text, [by_n[n].text], settings, similarity, aliases(by_n[n]) if aliases else set())
-        if ok:
-            return [n]
-    return cites
-
-
-def _best_support(text: str, evidence: Sequence[Evidence], settings: AnswerSettings,
-                  similarity: Callable[[str, Sequence[str]], float] | None,
-                  aliases: Callable[[Evidence], set[str]] | None) -> Evidence | None:
-    for e in evidence:
-        ok, _ = supports(text, [e.text], settings, similarity, aliases(e) if aliases else set())
-        if ok:
-            return e
-    return None
 
 
 def extractive(evidence: Sequence[Evidence], k: int) -> list[Claim]:
@@ -168,13 +242,13 @@ def extractive(evidence: Sequence[Evidence], k: int) -> list[Claim]:
     return [Claim(e.text, [e.n], "quoted from the evidence") for e in list(evidence)[:k]]
 
 
-def render(claims: Sequence[Claim], numbering: dict[int, int]) -> str:
-    """Answer text with renumbered [n] markers after each sentence."""
+def render(claims: Sequence[Claim], numbering: dict[int, int], lines: bool = False) -> str:
+    """Answer text with renumbered [n] markers after each sentence (``lines``: one '- ' item per claim)."""
     parts = []
     for c in claims:
         marks = "".join(f"[{numbering[n]}]" for n in c.cites)
-        parts.append(f"{c.text} {marks}".strip())
-    return " ".join(parts)
+        parts.append(f"{'- ' if lines else ''}{c.text} {marks}".strip())
+    return ("\n" if lines else " ").join(parts)
 
 
 def number_citations(claims: Sequence[Claim]) -> dict[int, int]:

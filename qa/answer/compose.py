@@ -1,4 +1,5 @@
-"""The answer policy: what the user sees, composed from the verified claims, the short answer and the evidence.
+"""The Answer a user sees, assembled from the verified claims, the short answer and the evidence (pipeline.py decides
+which of these applies).
 
   * abstain (the fixed sentence, no citations) when the best evidence is not relevant enough, when names the
     question asks about are in no retrieved passage, or when the speaker said nothing clearly on the topic;
@@ -18,7 +19,7 @@ from ..config import AnswerSettings
 from ..text.tokens import NUMBER, STOPWORDS, capitalized_names, content_words, stem, words
 from ..types import Answer, Evidence, Passage
 from . import cite
-from .evidence import Pool, Sentence, missing_names
+from .evidence import Sentence, missing_names
 from .short import short_from_text
 from .spans import MEASURE_UNITS, WORDNUM
 
@@ -38,20 +39,6 @@ class Context:
 
     def fields(self) -> dict[str, Any]:
         return dict(question=self.question, query=self.query, passages=self.passages, as_of=self.as_of)
-
-
-@dataclass
-class Reading:
-    """What retrieval and evidence selection found for one question (`Assistant.read`)."""
-
-    ctx: Context
-    req: Any  # qa.search.SearchRequest
-    spoke: Any  # qa.news.speakers.Focus of a 'what did X say' question, or None
-    evidence: list[Evidence]
-    ranked: list[Sentence]
-    pool: Pool
-    timings: dict[str, float]
-    started: float
 
 
 def abstained(ctx: Context, reason: str, text: str = cite.SENTINEL, mode: str = "abstained", **extra: Any) -> Answer:
@@ -114,16 +101,16 @@ def choice_answer(ctx: Context, result: Any, choices: Sequence[str], evidence: l
 
 
 def compose(ctx: Context, settings: AnswerSettings, evidence: list[Evidence], kept: list[cite.Claim],
-            dropped: Sequence[cite.Claim], short: Any = None, spoke: Any = None, dated: bool = False,
+            dropped: Sequence[cite.Claim], short: Any = None, speaker: Any = None, dated: bool = False,
             tokens: dict[str, int] | None = None) -> Answer:
     """The final answer from the verified claims (empty: quote the evidence), the short answer and the speaker focus."""
-    kept = said_by(spoke, on_topic(kept, evidence, settings), evidence)
+    kept = said_by(speaker, on_topic(kept, evidence, settings), evidence)
     mode = "generated" if kept else "extractive"
     if not kept:
         kept = on_topic(cite.extractive(evidence, settings.extractive_sentences), evidence, settings,
                         floor=settings.extractive_floor)
-    if spoke and spoke.topic and not spoke.clear and not cites_speaker(spoke, kept, evidence):
-        return abstained(ctx, f"no statement by {spoke.canonicals[0]} about {spoke.topic} was found")
+    if speaker and speaker.topic and not speaker.clear and not cites_speaker(speaker, kept, evidence):
+        return abstained(ctx, f"no statement by {speaker.canonicals[0]} about {speaker.topic} was found")
     evidence, kept = lead_with(short, kept, evidence, settings.max_sentences)
     numbering = cite.number_citations(kept)
     text = cite.render(kept, numbering)
@@ -132,6 +119,95 @@ def compose(ctx: Context, settings: AnswerSettings, evidence: list[Evidence], ke
     short_text = short.text if short and short.text else short_from_text(kept[0].text)
     return Answer(text=text, short=short_text, citations=cite.build_citations(numbering, evidence, ctx.passages),
                   mode=mode, tokens=tokens or {}, dropped=[f"{c.text} ({c.why})" for c in dropped], **ctx.fields())
+
+
+def composed(ctx: Context, settings: AnswerSettings, plan: Any, evidence: list[Evidence], kept: list[cite.Claim],
+             dropped: Sequence[cite.Claim], not_said: Sequence[cite.Claim], opened_not_said: bool, short: Any = None,
+             speaker: Any = None, dated: bool = False, tokens: dict[str, int] | None = None) -> Answer:
+    """The Answer from the verified sentences of a composed draft (pipeline.py).
+
+    The draft opened with "The articles don't say …": that sentence, then at most two verified sentences of what
+    they do report (abstained). Nothing verified: quote the evidence (compose). A quote question: the sentences
+    citing the speaker's statements most on the topic (said_by)."""
+    first = " ".join([kept[0].text, *(e.text for e in evidence if kept and e.n in kept[0].cites[:1])]) if kept else ""
+    if not opened_not_said and plan.shape in ("fact", "number", "explanation") and kept and (
+            (hypothetical(first) and not hypothetical(ctx.question)) or unknown(first)):
+        # "could face up to 20 years" answers no question about the sentence given; "the cause was not released"
+        # says the articles don't know: both are what the articles report, not the answer
+        not_said, opened_not_said = [cite.Claim("The articles don't say.", [])], True
+    if opened_not_said:
+        said = _not_said_text(not_said[0].text)
+        rest = kept[:2]
+        numbering = cite.number_citations(rest)
+        text = " ".join([said, cite.render(rest, numbering)]).strip()
+        return Answer(text=text, short="", citations=cite.build_citations(numbering, evidence, ctx.passages),
+                      abstained=True, mode="not said", tokens=tokens or {},
+                      dropped=[f"{c.text} ({c.why})" for c in dropped], **ctx.fields())
+    if plan.shape in ("fact", "number"):
+        kept = on_topic(kept, evidence, settings)
+    kept = on_the_topic(speaker, said_by(speaker, kept, evidence), evidence)
+    if not kept:
+        return compose(ctx, settings, evidence, [], dropped, short, speaker, dated, tokens)
+    if speaker and speaker.topic and not speaker.clear and not cites_speaker(speaker, kept, evidence):
+        return abstained(ctx, f"no statement by {speaker.canonicals[0]} about {speaker.topic} was found")
+    kept = distinct(kept)
+    if plan.shape == "timeline":  # oldest first, whatever order the model wrote
+        kept = sorted(kept, key=lambda c: m.group(0) if (m := re.match(r"\d{4}(?:-\d\d){0,2}", c.text)) else "9999")
+    kept = kept[: plan.max_sentences]
+    numbering = cite.number_citations(kept)
+    text = cite.render(kept, numbering, lines=plan.shape == "timeline")
+    if not_said and plan.shape != "timeline":  # the part the articles don't give, said after what they do
+        text += " " + _not_said_text(not_said[0].text)
+    if dated and plan.shape != "timeline":
+        text = as_of_date(text, numbering, evidence, ctx.passages)
+    short_text = short.text if short and short.text else short_from_text(kept[0].text)
+    return Answer(text=text, short=short_text, citations=cite.build_citations(numbering, evidence, ctx.passages),
+                  mode="generated", tokens=tokens or {}, dropped=[f"{c.text} ({c.why})" for c in dropped],
+                  **ctx.fields())
+
+
+_HYPOTHETICAL = re.compile(
+    r"\b(?:could|may|might|would|can) (?:face|receive|get|be (?:fined|sentenced|ordered|awarded|jailed|charged)|cost|"
+    r"reach|pay)\b|\bup to \S+ (?:years?|months?|days?) in (?:prison|jail)\b|\bif (?:convicted|found guilty)\b|"
+    r"\bfaces? (?:a )?(?:maximum|possible|up to)\b|\bmaximum (?:sentence|penalty|fine)\b|\bpossible (?:sentence|penalty|"
+    r"fine|punishment)\b|\bsued for\b|\bseek(?:s|ing)? (?:damages|\$)|\bsought \$|\basking for \$", re.I)
+_UNKNOWN = re.compile(
+    r"\b(?:(?:was|were|has|have|had) not (?:yet )?(?:been )?(?:released|disclosed|determined|made public|announced|identified|"
+    r"named|confirmed)|(?:wasn't|weren't|hasn't|haven't|hadn't) (?:yet )?(?:been )?(?:released|disclosed|determined|"
+    r"made public|announced|identified|named|confirmed)|(?:is|are|remains?|was|were) (?:still )?(?:under investigation|"
+    r"being investigated|unknown|unclear|not known)|still investigating|did not (?:say|disclose|release|name|specify)|"
+    r"didn't (?:say|disclose|release|name|specify)|declined to (?:say|name|disclose|specify|comment on)|no (?:cause|motive) "
+    r"(?:has been|was) (?:given|released|determined))\b", re.I)
+
+
+def hypothetical(text: str) -> bool:
+    """A possibility, a demand or an estimate rather than what happened ('could face up to 20 years', 'sued for
+    $8 million')."""
+    return bool(_HYPOTHETICAL.search(text))
+
+
+def unknown(text: str) -> bool:
+    """The sentence says the thing is not known or not released ('the cause of death was not released')."""
+    return bool(_UNKNOWN.search(text))
+
+
+def distinct(claims: list[cite.Claim], same: float = 0.8) -> list[cite.Claim]:
+    """The claims without repeats: one whose words are (almost) those of an earlier one, or the start of one."""
+    out: list[cite.Claim] = []
+    bags: list[set[str]] = []
+    for c in claims:
+        bag = set(content_words(c.text))
+        if any(len(bag & b) >= same * max(1, min(len(bag), len(b))) for b in bags):
+            continue
+        out.append(c)
+        bags.append(bag)
+    return out
+
+
+def _not_said_text(text: str) -> str:
+    """'The articles don't say …' as one clean sentence (citations were stripped by the parser)."""
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def on_topic(claims: list[cite.Claim], evidence: list[Evidence], settings: AnswerSettings,
@@ -144,32 +220,51 @@ def on_topic(claims: list[cite.Claim], evidence: list[Evidence], settings: Answe
     return kept[: settings.max_sentences]
 
 
-def said_by(spoke: Any, claims: list[cite.Claim], evidence: list[Evidence]) -> list[cite.Claim]:
+def said_by(speaker: Any, claims: list[cite.Claim], evidence: list[Evidence]) -> list[cite.Claim]:
     """For 'what did X say (about Y)': the sentences citing X's statements most on Y, else X's other statements.
 
     When the model's sentences miss the statement most on the topic but the evidence holds it, that sentence
     leads the answer (quoted as evidence), followed by at most one of the model's sentences citing X.
     """
-    if not spoke or not claims:
+    if not speaker or not claims:
         return claims
     by_n = {e.n: e for e in evidence}
 
     def level(c: cite.Claim) -> float:
-        return max((spoke.boost(by_n[n]) for n in c.cites if n in by_n), default=0.0)
+        return max((speaker.boost(by_n[n]) for n in c.cites if n in by_n), default=0.0)
 
     top = [c for c in claims if level(c) >= ON_TOPIC_BOOST]
     if top:
         return top
     own = [c for c in claims if level(c) > 0]
-    lead = [e for e in evidence if spoke.boost(e) >= ON_TOPIC_BOOST] if spoke.topic else []
+    lead = [e for e in evidence if speaker.boost(e) >= ON_TOPIC_BOOST] if speaker.topic else []
     if lead:
         return [cite.Claim(lead[0].text, [lead[0].n], "the speaker's statement most on the topic"), *own[:1]]
-    return own or claims
+    if own:
+        return own
+    # no sentence cites X's own statements: the model may have given X someone else's words; X's statement leads
+    theirs = next((e for e in evidence if speaker.boost(e) > 0), None)
+    return [cite.Claim(theirs.text, [theirs.n], "the speaker's own statement")] if theirs else claims
 
 
-def cites_speaker(spoke: Any, claims: list[cite.Claim], evidence: list[Evidence]) -> bool:
+def on_the_topic(speaker: Any, claims: list[cite.Claim], evidence: list[Evidence]) -> list[cite.Claim]:
+    """For 'what did X say about Y': when no sentence of the answer mentions Y, X's statement most on Y leads,
+    quoted from the evidence (the model may quote the other half of the sentence that holds it)."""
+    if not speaker or not speaker.topic or not claims:
+        return claims
+    topic = set(content_words(speaker.topic))
+    if any(topic & set(content_words(c.text)) for c in claims):
+        return claims
+    lead = next((e for e in evidence if speaker.boost(e) >= ON_TOPIC_BOOST and topic & set(content_words(e.text))), None)
+    if lead is None:
+        return claims
+    return [cite.Claim(lead.text, [lead.n], "the speaker's statement most on the topic"),
+            *[c for c in claims if c.cites != [lead.n]]]
+
+
+def cites_speaker(speaker: Any, claims: list[cite.Claim], evidence: list[Evidence]) -> bool:
     by_n = {e.n: e for e in evidence}
-    return any(n in by_n and spoke.boost(by_n[n]) > 0 for c in claims for n in c.cites)
+    return any(n in by_n and speaker.boost(by_n[n]) > 0 for c in claims for n in c.cites)
 
 
 def lead_with(short: Any, claims: list[cite.Claim], evidence: list[Evidence],

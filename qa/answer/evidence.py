@@ -19,6 +19,7 @@ import numpy as np
 
 from ..embed import Embedder
 from ..text.sentences import split_sentences
+from ..text.junk import dateline_end, not_evidence
 from ..text.similarity import jaccard
 from ..text.tokens import capitalized_names, content_words, words
 from ..types import Evidence, Passage
@@ -65,15 +66,30 @@ def sentences_of(passages: Sequence[Passage]) -> list[Sentence]:
     for i, p in enumerate(passages):
         spans = split_sentences(p.text)
         hostile = injected(p.text, spans)  # text addressed to the assistant is no evidence (injection.py)
+        lines = _line_spans(p.text)
         for k, (a, b) in enumerate(spans):
             key = (p.article_id, p.start + a)
             if key in seen:  # overlapping chunks repeat sentences
                 continue
             seen.add(key)
-            if is_fragment(p.text[a:b]) or k in hostile:
+            text = p.text[a:b]
+            if is_fragment(text) or k in hostile or not_evidence(text, _line_of(p.text, lines, a)):
                 continue
+            a += dateline_end(text)  # "WASHINGTON — The ..." is kept from "The"
             out.append(Sentence(p.text[a:b], p.article_id, p.start + a, p.start + b, i))
     return out
+
+
+def _line_spans(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
+
+
+def _line_of(text: str, lines: list[tuple[int, int]], at: int) -> str:
+    """The line (paragraph) of ``text`` holding offset ``at``."""
+    for a, b in lines:
+        if a <= at < b:
+            return text[a:b]
+    return ""
 
 
 def select_evidence(

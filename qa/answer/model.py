@@ -58,6 +58,8 @@ class Reading:
     none: bool = False  # the model said the evidence does not answer the question
     seconds: float = 0.0
     sentences: list[Sentence] = field(default_factory=list)  # what the prompt showed
+    messages: list[dict[str, str]] = field(default_factory=list)  # the read prompt, which a composed answer continues
+    reply: str = ""  # what the model wrote, as written
 
 
 def evidence_block(sentences: Sequence[Sentence]) -> str:
@@ -72,6 +74,7 @@ def read(generator: Any, prompts: Any, question: str, ranked: Sequence[Sentence]
     messages = prompts.messages("read", evidence=evidence_block(shown), question=question)
     said = generator.complete(generator.chat_prompt(messages), max_tokens=max_tokens, stop=prompts.stop("read"))
     out = interpret(said, shown)
+    out.messages, out.reply = messages, said
     out.seconds = time.perf_counter() - t
     return out
 

@@ -149,19 +149,30 @@ class LlamaCppGenerator:
         fmt = Jinja2ChatFormatter(template=template, eos_token="", bos_token="", add_generation_prompt=True)
         return fmt(messages=list(messages)).prompt + reply_prefix
 
-    def complete(self, prompt: str, max_tokens: int, stop: Sequence[str] = ()) -> str:
+    def complete(self, prompt: str, max_tokens: int, stop: Sequence[str] = (), stream: bool = False) -> str | Iterator[str]:
         """Greedy continuation of a raw prompt (the cache of the prefix it shares with the last call is reused)."""
+        if stream:
+            return self._complete_stream(prompt, max_tokens, stop)
+        return "".join(self._complete_stream(prompt, max_tokens, stop))
+
+    def _complete_stream(self, prompt: str, max_tokens: int, stop: Sequence[str]) -> Iterator[str]:
         with self.lock:
             llm = self.llm
             threads = self._plan(llm)
-            t = time.perf_counter()
+            t, first, pieces = time.perf_counter(), None, 0
             tokens = llm.tokenize(prompt.encode("utf-8"), special=True)
             reused = _reused(llm.input_ids[: llm.n_tokens], tokens)
-            out = llm.create_completion(prompt, max_tokens=max_tokens, temperature=0.0, top_k=1, stop=list(stop),
-                                        repeat_penalty=1.0, seed=self.settings.seed)
-            usage = out.get("usage") or {}
-            self._record("complete", len(tokens), reused, int(usage.get("completion_tokens", 0)), t, threads)
-        return out["choices"][0]["text"]
+            try:
+                for part in llm.create_completion(prompt, max_tokens=max_tokens, temperature=0.0, top_k=1,
+                                                  stop=list(stop), repeat_penalty=1.0, seed=self.settings.seed,
+                                                  stream=True):
+                    piece = part["choices"][0].get("text", "")
+                    if piece and first is None:
+                        first = time.perf_counter() - t
+                    pieces += bool(piece)
+                    yield piece
+            finally:
+                self._record("complete", len(tokens), reused, pieces, t, threads, first)
 
     def next_token_logprobs(self, prompt: str, options: Sequence[str]) -> list[float]:
         """Log-probability of each option's first token as the next token after ``prompt`` (prefix cache reused)."""

@@ -54,6 +54,10 @@ class Prompts:
     def template(self, name: str) -> str:
         return self._load(name)[1]
 
+    def header(self, name: str) -> dict[str, Any]:
+        """The prompt file's TOML header (stop strings, and tables such as the answer forms of compose.txt)."""
+        return self._load(name)[0]
+
     def stop(self, name: str) -> list[str]:
         """The strings that end the model's reply to this prompt (from the file's header)."""
         return list(self._load(name)[0].get("stop", []))

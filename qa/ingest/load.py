@@ -28,6 +28,7 @@ from typing import Any
 from ..errors import ConfigError, InputError, missing
 from ..text.dates import normalize_date
 from ..text.escape import shown, valid_utf8
+from ..text.junk import strip_debris
 from ..types import Article
 
 log = logging.getLogger(__name__)
@@ -524,7 +525,7 @@ def _article(record: dict[str, Any], origin: str, key: str) -> Article:
     text = _pick(record, "text")
     if isinstance(text, list):
         text = "\n\n".join(str(t) for t in text)
-    text = normalize_text(str(text or ""))
+    text = strip_debris(normalize_text(str(text or "")))  # links, share buttons, credits: not article text
     if not text:
         raise InputError("no article text (empty, or no field named text/content/body)")
     title = normalize_text(str(_pick(record, "title") or "")).replace("\n", " ")

@@ -124,17 +124,22 @@ class Retriever:
         choice is not lost when the question's wording favours articles about another one.
         """
         passages = self.search(req)
+        return passages + self.more(req, choices, k, {p.chunk_id for p in passages})
+
+    def more(self, req: SearchRequest, additions: Sequence[str], k: int, have: set[int]) -> list[Passage]:
+        """For each addition (a choice, a side of a comparison), the best ``k`` passages for 'query + addition'
+        that are not among ``have`` (which grows)."""
+        out: list[Passage] = []
         if k <= 0:
-            return passages
-        have = {p.chunk_id for p in passages}
-        for choice in choices:
-            sub = SearchRequest(f"{req.text} {choice}", as_of=req.as_of, date_from=req.date_from, date_to=req.date_to,
+            return out
+        for addition in additions:
+            sub = SearchRequest(f"{req.text} {addition}", as_of=req.as_of, date_from=req.date_from, date_to=req.date_to,
                                 prefers_recent=req.prefers_recent, top_k=k, extra=req.extra)
             for p in self.search(sub):
                 if p.chunk_id not in have:
                     have.add(p.chunk_id)
-                    passages.append(p)
-        return passages
+                    out.append(p)
+        return out
 
 
 def diversify(ranked: Sequence[Passage], top_k: int, max_per_article: int, stories: dict[str, str] | None = None,

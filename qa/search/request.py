@@ -66,7 +66,8 @@ def make_request(text: str, as_of: Any = None, date_from: Any = None, date_to: A
     req = SearchRequest(valid_utf8(text), as_of=as_of_d, date_from=lo, date_to=hi, top_k=top_k)
     ref = as_of_d or parse_iso(newest())
     if ref is not None:
-        scope = resolve_time(text, ref)
+        # without a date of its own, a question about "New York" or "New Zealand" is not one about the latest news
+        scope = resolve_time(text if as_of_d else re.sub(r"\bNew(?= [A-Z])", "", text), ref)
         req.prefers_recent = scope.prefers_recent
         if req.as_of is None and scope.prefers_recent:
             req.as_of = ref

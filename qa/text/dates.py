@@ -179,3 +179,84 @@ def _named_month(name: str, as_of: date) -> tuple[date, date]:
     year = as_of.year if month <= as_of.month else as_of.year - 1
     end = _month_start(date(year, month, 1), 1) - timedelta(days=1)
     return date(year, month, 1), end
+
+
+# -- dates an answer sentence states, and the dates a cited sentence supports ----------------------------------------
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_DATE_MENTIONS = (
+    (re.compile(r"\b(?:(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?\.?,?\s+)?" + _MONTH_RE +
+                r"\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?\b", re.I), "md(y)"),
+    (re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH_RE + r"(?:,?\s+(\d{4}))?\b", re.I), "dm(y)"),
+    (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"), "ymd"),
+)
+_WEEKDAY_RE = re.compile(r"\b(?:on |last |this |next )?(" + "|".join(WEEKDAYS) + r")\b", re.I)
+_RELATIVE_DAY = {"today": 0, "tonight": 0, "yesterday": -1, "tomorrow": 1, "last night": -1}
+
+
+@dataclass(frozen=True)
+class DateMention:
+    """A date written in a text: where, and which day (year None when the text gives none)."""
+
+    start: int
+    end: int
+    year: int | None
+    month: int
+    day: int
+
+
+def date_mentions(text: str) -> list[DateMention]:
+    """Calendar dates written in a text ('March 11, 2025', 'Tuesday, March 11', '11 March', '2025-03-11')."""
+    out: list[DateMention] = []
+    taken: list[tuple[int, int]] = []
+    for pattern, order in _DATE_MENTIONS:
+        for m in pattern.finditer(text):
+            if any(a < m.end() and m.start() < b for a, b in taken):
+                continue
+            g = m.groups()
+            try:
+                if order == "md(y)":
+                    y, mo, d = (int(g[2]) if g[2] else None), _month(g[0]), int(g[1])
+                elif order == "dm(y)":
+                    y, mo, d = (int(g[2]) if g[2] else None), _month(g[1]), int(g[0])
+                else:
+                    y, mo, d = int(g[0]), int(g[1]), int(g[2])
+                date(y or 2000, mo, d)
+            except (ValueError, KeyError):
+                continue
+            taken.append((m.start(), m.end()))
+            out.append(DateMention(m.start(), m.end(), y, mo, d))
+    return sorted(out, key=lambda x: x.start)
+
+
+def supported_dates(text: str, published: str | None) -> set[date]:
+    """The calendar days a sentence of an article published on ``published`` refers to: dates it writes (a missing
+    year taken from the publication date), weekdays and 'yesterday'/'today' resolved from the publication date, and
+    the publication date itself."""
+    pub = parse_iso(published)
+    out: set[date] = {pub} if pub else set()
+    for m in date_mentions(text):
+        year = m.year or (pub.year if pub else None)
+        if year is None:
+            continue
+        try:
+            d = date(year, m.month, m.day)
+        except ValueError:
+            continue
+        out.add(d)
+        if m.year is None and pub and d > pub + timedelta(days=60):  # 'Dec. 28' in a January article
+            out.add(date(year - 1, m.month, m.day))
+    if pub:
+        low = text.lower()
+        for m in _WEEKDAY_RE.finditer(low):
+            wd = WEEKDAYS.index(m.group(1))
+            back = (pub.weekday() - wd) % 7
+            out.add(pub - timedelta(days=back))  # news reports the past: the latest such day up to the date
+            if m.group(0).startswith("next"):
+                out.add(pub + timedelta(days=(wd - pub.weekday()) % 7 or 7))
+            elif back == 0:
+                out.add(pub - timedelta(days=7))
+        for word, delta in _RELATIVE_DAY.items():
+            if re.search(rf"\b{word}\b", low):
+                out.add(pub + timedelta(days=delta))
+    return out
