@@ -62,7 +62,8 @@ _BOILERPLATE = re.compile(
     r"^(?:the answer(?: to (?:the|your|this|that) question)? is:?|answer:|according to the (?:evidence|articles?|text|sources?)"
     r"(?: provided)?,?|based on the (?:evidence|articles?|text|sources?)(?: provided)?,?|the evidence (?:says|shows|states) that"
     r"|the evidence (?:is|says|shows|states):|the (?:article|articles|text|evidence|report)(?: from [\w.\- ]+?)?(?: (?:on|of|dated) [\w.,\- ]+?,)? (?:states?|says?|reports?|shows?|notes?)"
-    r" that|they (?:do )?report that|the articles do report that)\s*",
+    r" that|they (?:do )?report that|the articles do report that|the (?:article|articles|report) also (?:mentions?|says?|"
+    r"notes?|states?|reports?) that)\s*",
     re.I,
 )
 
