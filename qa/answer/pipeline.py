@@ -126,8 +126,8 @@ def _composed(r: Retrieval, sv: Services, reader: Any, reading: Any, short: Any)
     common = dict(similarity=compose.embedding_similarity(sv.embedder.embed), aliases=sv.aliases() if r.speaker else None,
                   published=lambda e: passages[e.passage_index].published)
     # While the model writes, it can't also answer a yes/no: sentences that need its check wait for the end.
-    quick = cite.Checker(evidence, s.answer, **common)
     judge = _judge(generator, sv.prompts) if _checks(s, reader) else None
+    quick = cite.Checker(evidence, s.answer, **common, deferring=judge is not None)
     draft = Draft(generator, sv.prompts, r.shape, r.ctx.question, evidence, passages, plan.max_tokens,
                   reading if reading is not None and reading.messages and evidence_matches(reading, evidence) else None)
     kept: list[tuple[int, cite.Claim]] = []
