@@ -101,6 +101,7 @@ class AnswerSettings:
     model_check: str = _doc("The model's yes/no check of a composed sentence that shares too few words with what it cites (a paraphrase; prompts/verify.txt): 'auto' = with models that read (not SmolLM2-135M), 'on', 'off'.", "auto")
     judge_min_overlap: float = _doc("The model's check is asked only for a sentence with at least this share of its content words in what it cites.", 0.4)
     judge_threshold: float = _doc("The model's P(yes) a paraphrase needs to be kept.", 0.6)
+    check_stitched: bool = _doc("A composed sentence that only several cited sentences together support (no one alone) is kept only if the model's check agrees, where the model can check (answer.model_check).", True)
     model_choices: str = _doc("With the model reading: 'on' = its letter log-probabilities are also a feature of the multiple-choice scoring; 'off' = the choice scoring ranks without them (measured on DEV with Qwen2.5-Coder-1.5B: MC 81.2 with them, 83.8 without; and it saves a prompt, ~5 s).", "off")
 
 
@@ -113,6 +114,7 @@ class LLMSettings:
     temperature: float = _doc("Sampling temperature (0 = greedy, deterministic).", 0.0)
     seed: int = _doc("Sampling seed.", 0)
     repack: str = _doc("llama.cpp's extra weight buffers (weights repacked for AMX / AVX512 kernels at load): 'auto' = off on CPUs with AMX, where llama.cpp's AMX kernels crash the process at the first prompt (measured on this project's machines; ggml-org/llama.cpp#20824), on elsewhere; 'on'; 'off'. Env: QA_LLM_REPACK.", "auto")
+    lookup: int = _doc("Prompt-lookup decoding (llama.cpp backend): tokens proposed at a time from n-grams of the prompt, checked by the model in one batch; answers copy their evidence, so several may be accepted at once. 0 = off. It keeps the logits of every token (n_ctx x vocabulary floats: ~1.2 GB for Qwen2.5 at n_ctx 2048).", 0)
     chat_format: str = _doc("'' = the model's own chat template; 'plain' = a few-shot completion prompt (for base models).", "")
     enabled: bool = _doc("Call the LLM (False = extractive answers only: no reading, no composed answer).", True)
     backend: str = _doc("'llama' = the GGUF model in process (llama-cpp-python); 'openai' = any OpenAI-compatible server at llm.base_url (llama.cpp's server, vLLM, Ollama), where llm.model is the server's model name (empty = the first one it lists). Env: QA_LLM_BACKEND.", "llama")
@@ -327,6 +329,7 @@ def _validate(s: Settings) -> None:
         (0.0 <= s.answer.judge_threshold <= 1.0, "answer.judge_threshold must be within 0..1", s.answer.judge_threshold),
         (0.0 <= s.answer.abstain_threshold <= 1.0, "answer.abstain_threshold must be within 0..1", s.answer.abstain_threshold),
         (s.llm.n_ctx >= 256, "llm.n_ctx must be >= 256", s.llm.n_ctx),
+        (0 <= s.llm.lookup <= 64, "llm.lookup must be 0..64 (0 = off)", s.llm.lookup),
         (0 < s.llm.max_answer_tokens < s.llm.n_ctx // 2, "llm.max_answer_tokens must be > 0 and under half of llm.n_ctx", s.llm.max_answer_tokens),
         (s.llm.chat_format in {"", "plain"}, "llm.chat_format must be '' or 'plain'", s.llm.chat_format),
         (s.llm.backend in LLM_BACKENDS, f"llm.backend must be one of {', '.join(LLM_BACKENDS)}", s.llm.backend),

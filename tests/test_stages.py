@@ -290,3 +290,24 @@ def test_yes_no_lead_moves_the_cited_claim_sentence_first():
     # a verdict of FALSE (score 0, no TRUE) leaves the order alone
     _, same = lead_with(ShortAnswer("", Sentence(never, "a", 200, 290, 0), "yesno", 0.0), claims, evidence, 3)
     assert [c.text for c in same] == [reuters, never]
+
+
+@pytest.mark.model
+def test_prompt_lookup_decoding_gives_the_same_greedy_text_and_the_same_next_token_odds():
+    from qa.config import LLMSettings
+    from qa.generate.llama import LlamaCppGenerator
+    from qa.generate.prompts import Prompts
+
+    prompts = Prompts()
+    messages = prompts.messages("compose", evidence="[1] (2021-02-09, example.com) Huawei opened a laboratory in Taiyuan.",
+                                question="Where did Huawei open a laboratory?", form="Answer in one sentence.")
+    plain, lookup = (LlamaCppGenerator(LLMSettings(threads=2, lookup=n)) for n in (0, 8))
+    raw = plain.chat_prompt(messages)
+    texts, odds = [], []
+    for gen in (plain, lookup):
+        gen.llm.reset()
+        texts.append(gen.complete(raw, 24, stop=prompts.stop("compose")))
+        gen.llm.reset()
+        odds.append(gen.next_token_logprobs(raw, [" The", " Huawei"]))
+    assert texts[0] == texts[1] and texts[0].strip()
+    assert odds[0] == pytest.approx(odds[1], abs=0.05)  # the last token's row, not the first, with every row kept

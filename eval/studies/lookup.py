@@ -31,7 +31,7 @@ def prompts_for(index: Path, gold: Path, n: int) -> list[str]:
         r = a.retrieve(q["question"], q["question"])
         if r.shape == "choice":
             continue
-        evidence = covering_evidence(r, a._services(r.request), None)
+        evidence = covering_evidence(r, a._services(r.request))
         form = a.prompts.header("compose")["forms"][r.shape]
         messages = a.prompts.messages("compose", evidence=dated_lines(evidence, r.ctx.passages), question=q["question"],
                                       form=form)
@@ -40,46 +40,43 @@ def prompts_for(index: Path, gold: Path, n: int) -> list[str]:
     return out
 
 
-def timed(llm, prompts, stop) -> tuple[list[str], list[float]]:  # noqa: ANN001
-    texts, rates = [], []
+def timed(gen, prompts, stop) -> tuple[list[str], list[float], list[float]]:  # noqa: ANN001
+    """Each prompt from an empty cache: the answer, generated tokens/s (first token to last), whole seconds."""
+    texts, rates, secs = [], [], []
     for prompt, max_tokens in prompts:
-        llm.reset()
-        llm.eval(llm.tokenize(prompt.encode("utf-8"), special=True))  # the prompt is not what is timed
+        gen.llm.reset()
         t = time.perf_counter()
-        out = llm.create_completion(prompt, max_tokens=max_tokens, temperature=0.0, top_k=1, stop=stop, repeat_penalty=1.0)
-        secs = time.perf_counter() - t
-        texts.append(out["choices"][0]["text"])
-        rates.append(out["usage"]["completion_tokens"] / secs)
-    return texts, rates
+        text = gen.complete(prompt, max_tokens, stop=stop)
+        call = gen.calls[-1]
+        secs.append(time.perf_counter() - t)
+        gen_s = call["seconds"] - (call["first_token_s"] or 0)
+        texts.append(text)
+        rates.append(max(0, call["generated_tokens"] - 1) / gen_s if gen_s > 0 else 0.0)
+    return texts, rates, secs
 
 
 def main(argv: list[str] | None = None) -> int:
-    import llama_cpp
-    from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
-
-    from qa.config import Settings
-    from qa.generate.llama import cores
-    from qa.generate.models import resolve_model
+    from qa.config import LLMSettings, Settings
+    from qa.generate.llama import LlamaCppGenerator, cores
 
     p = argparse.ArgumentParser(prog="python -m eval.studies.lookup", description=__doc__.split("\n\n")[0])
     p.add_argument("--index", type=Path, default=Path("index/reporter"))
     p.add_argument("--gold", type=Path, default=Path(__file__).resolve().parents[1] / "gold" / "reporter-train.jsonl")
     p.add_argument("--n", type=int, default=12)
-    p.add_argument("--draft", type=int, default=10, help="tokens proposed per lookup")
+    p.add_argument("--draft", type=int, default=10, help="tokens proposed per lookup (llm.lookup)")
     args = p.parse_args(argv)
     prompts = prompts_for(args.index, args.gold, args.n)
-    path = str(resolve_model(Settings.load().llm.model))
+    model = Settings.load().llm.model
     stop = ["\n\n\n", "Question:", "Evidence:"]
-    common = dict(model_path=path, n_ctx=2048, n_threads=cores(), n_threads_batch=cores(), verbose=False, seed=0)
-    plain = llama_cpp.Llama(**common)
-    base_texts, base_rates = timed(plain, prompts, stop)
-    plain.close()
-    fast = llama_cpp.Llama(**common, draft_model=LlamaPromptLookupDecoding(num_pred_tokens=args.draft))
-    look_texts, look_rates = timed(fast, prompts, stop)
+    plain = LlamaCppGenerator(LLMSettings(model=model, threads=cores()))
+    base_texts, base_rates, base_secs = timed(plain, prompts, stop)
+    fast = LlamaCppGenerator(LLMSettings(model=model, threads=cores(), lookup=args.draft))
+    look_texts, look_rates, look_secs = timed(fast, prompts, stop)
     same = sum(a == b for a, b in zip(base_texts, look_texts))
-    print(f"{len(prompts)} compose prompts, {path.rsplit('/', 1)[-1]}, {cores()} threads")
-    print(f"generation tokens/s, median: plain {statistics.median(base_rates):.1f}, prompt lookup "
-          f"{statistics.median(look_rates):.1f} (x{statistics.median(look_rates) / statistics.median(base_rates):.2f}); "
+    med = statistics.median
+    print(f"{len(prompts)} compose prompts (reporter questions, standalone prompt), {plain.name}, {cores()} threads")
+    print(f"generation tokens/s, median: plain {med(base_rates):.1f}, prompt lookup ({args.draft}) {med(look_rates):.1f} "
+          f"(x{med(look_rates) / med(base_rates):.2f}); whole call s, median: {med(base_secs):.1f} vs {med(look_secs):.1f}; "
           f"identical outputs {same}/{len(prompts)}")
     return 0
 

@@ -62,7 +62,8 @@ _BOILERPLATE = re.compile(
     r"^(?:the answer(?: to (?:the|your|this|that) question)? is:?|answer:|according to the (?:evidence|articles?|text|sources?)"
     r"(?: provided)?,?|based on the (?:evidence|articles?|text|sources?)(?: provided)?,?|the evidence (?:says|shows|states) that"
     r"|the evidence (?:is|says|shows|states):|the (?:article|articles|text|evidence|report)(?: from [\w.\- ]+?)?(?: (?:on|of|dated) [\w.,\- ]+?,)? (?:states?|says?|reports?|shows?|notes?)"
-    r" that|they (?:do )?report that|the articles do report that)\s*",
+    r" that|they (?:do )?report that|the articles do report that|the (?:article|articles|report) also (?:mentions?|says?|"
+    r"notes?|states?|reports?) that)\s*",
     re.I,
 )
 
@@ -166,6 +167,7 @@ class Checker:
     aliases: Callable[[Evidence], set[str]] | None = None
     published: Callable[[Evidence], str | None] | None = None  # the article date of a piece of evidence
     judge: Judge | None = None  # the model's yes/no for paraphrases
+    deferring: bool = False  # a judge will look later: what needs one is not kept yet (pipeline: while the model writes)
 
     def __post_init__(self) -> None:
         self.by_n = {e.n: e for e in self.evidence}
@@ -181,15 +183,28 @@ class Checker:
         if cites:
             ok, why = self.supports(claim.text, [self.by_n[n] for n in cites])
             if ok:
-                return Claim(claim.text, self._minimal(claim.text, cites), why), True
+                kept = self._minimal(claim.text, cites)
+                if self._stitched(claim.text, [self.by_n[n] for n in kept]):
+                    return Claim(claim.text, kept, "stitched from several sentences; the model's check disagrees"), False
+                return Claim(claim.text, kept, why), True
             # The model may cite the wrong sentence: the claim survives only if one real citation backs it.
         best = self._best_without_judge(claim.text)
-        if best:
+        if best and not self._stitched(claim.text, best):
             return Claim(claim.text, [e.n for e in best], "re-cited to the evidence that supports it"), True
         if cites:
             return Claim(claim.text, claim.cites, f"not supported by its citations ({why})"), False
         why = "cites evidence that does not exist" if claim.cites else "cites nothing, and no evidence supports it"
         return Claim(claim.text, claim.cites, why), False
+
+    def _stitched(self, text: str, cited: Sequence[Evidence]) -> bool:
+        """A sentence that only the words of two or more cited sentences together cover may join them wrongly
+        ('Ukraine was recommended for EU candidacy alongside Ukraine': every word is in the two it cites): the
+        model's check decides, and while the model writes (a judge will look later) it is not kept yet."""
+        if len(cited) < 2 or not self.settings.check_stitched:
+            return False
+        if self.judge is None:
+            return self.deferring
+        return self.judge(text, [e.text for e in cited]) < self.settings.judge_threshold
 
     def _best_without_judge(self, text: str) -> list[Evidence]:
         """The one piece of evidence that supports the text, else the two or three that share most of its words

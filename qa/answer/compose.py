@@ -151,6 +151,12 @@ def composed(ctx: Context, settings: AnswerSettings, plan: Any, evidence: list[E
     if speaker and speaker.topic and not speaker.clear and not cites_speaker(speaker, kept, evidence):
         return abstained(ctx, f"no statement by {speaker.canonicals[0]} about {speaker.topic} was found")
     kept = distinct(kept)
+    if plan.shape in ("fact", "number") and short is not None and short.text and short.type != "yesno" and not any(
+            mentions(c.text, short.text) for c in kept):
+        # the composed sentences don't state the short answer: the sentence it was read from leads, and only what
+        # agrees with it follows (a short answer and a text that disagree would leave a reader guessing)
+        evidence, led = lead_with(short, [], evidence, plan.max_sentences)
+        kept = led + [c for c in kept if c.cites != led[0].cites and mentions(c.text, short.text)]
     if plan.shape == "timeline":  # oldest first, whatever order the model wrote
         kept = sorted(kept, key=lambda c: m.group(0) if (m := re.match(r"\d{4}(?:-\d\d){0,2}", c.text)) else "9999")
     kept = kept[: plan.max_sentences]

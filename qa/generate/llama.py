@@ -64,7 +64,7 @@ class LlamaCppGenerator:
 
     @property
     def llm(self):  # noqa: ANN201 - llama_cpp.Llama
-        key = (str(self.path), self.n_ctx, self.settings.threads, self.settings.seed, self.repack)
+        key = (str(self.path), self.n_ctx, self.settings.threads, self.settings.seed, self.repack, self.settings.lookup)
         with _MODELS_LOCK:
             if key not in _MODELS:
                 _MODELS[key] = self._load()
@@ -87,6 +87,9 @@ class LlamaCppGenerator:
                     n_threads_batch=self.settings.threads or cores(),
                     seed=self.settings.seed,
                     logits_all=False,
+                    # prompt-lookup decoding (llm.lookup): draft tokens copied from the prompt's n-grams, checked in one
+                    # batch; llama-cpp-python then keeps every token's logits (logits_all)
+                    draft_model=_lookup(self.settings.lookup),
                     verbose=False,
                 )
         except (ValueError, RuntimeError, OSError) as exc:
@@ -188,7 +191,10 @@ class LlamaCppGenerator:
             llm.n_tokens = common
             llm.eval(tokens[common:])
             self._record("next_token_logprobs", len(tokens), common, 0, t, threads)
-            logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),)).astype(np.float64)
+            if llm._logits_all:  # every token's logits are kept (prompt lookup): the last token's row
+                logits = llm.scores[llm.n_tokens - 1].astype(np.float64)
+            else:
+                logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),)).astype(np.float64)
             m = logits.max()
             log_z = m + np.log(np.exp(logits - m).sum())
             out = []
@@ -215,6 +221,15 @@ class LlamaCppGenerator:
         self.calls.append({"call": call, "prompt_tokens": prompt, "reused_tokens": reused, "evaluated_tokens": prompt - reused,
                            "generated_tokens": generated, "seconds": round(seconds, 4), "threads": threads,
                            "first_token_s": None if first is None else round(first, 4)})
+
+
+def _lookup(n: int):  # noqa: ANN202 - a llama_cpp draft model or None
+    """llama-cpp-python's prompt-lookup decoding proposing ``n`` tokens at a time (None when n is 0)."""
+    if n <= 0:
+        return None
+    from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
+
+    return LlamaPromptLookupDecoding(max_ngram_size=2, num_pred_tokens=n)
 
 
 def has_amx() -> bool:

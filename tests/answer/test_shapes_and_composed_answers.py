@@ -231,3 +231,26 @@ def test_a_possible_outcome_given_as_the_answer_becomes_the_articles_dont_say(ha
     ans = a.ask("What prison sentence did Mayor Dana Ortiz receive?")
     assert ans.abstained and ans.text.startswith("The articles don't say.") and "could face up to 20 years" in ans.text
     assert ans.short == ""
+
+
+def test_a_sentence_stitched_from_two_citations_needs_the_models_check():
+    from qa.answer.cite import Checker, Claim
+    from qa.config import AnswerSettings
+    from qa.types import Evidence
+
+    ev = [Evidence(1, "Ukraine was recommended for EU candidacy this week.", "a", 0, 50, 0),
+          Evidence(2, "Moldova was recommended alongside it.", "b", 0, 40, 0)]
+    claim = Claim("Ukraine was recommended for EU candidacy alongside Moldova this week.", [1, 2])
+    assert Checker(ev, AnswerSettings())._stitched(claim.text, ev) is False  # no model to ask: as before
+    assert Checker(ev, AnswerSettings(), deferring=True).check(claim)[1] is False  # the model is writing: later
+    assert Checker(ev, AnswerSettings(), judge=lambda s, c: 0.9).check(claim)[1] is True
+    assert Checker(ev, AnswerSettings(), judge=lambda s, c: 0.1).check(claim)[1] is False
+    one = Claim("Ukraine was recommended for EU candidacy this week.", [1, 2])  # one citation alone holds it
+    assert Checker(ev, AnswerSettings(), judge=lambda s, c: 0.1).check(one) == (Claim(one.text, [1], "overlap 1.00"), True)
+
+
+def test_a_fact_answer_that_does_not_state_the_short_answer_leads_with_the_sentence_it_was_read_from(hash_settings):
+    a = _reader_assistant(hash_settings, ["Taiyuan", "Huawei will never sell its smart phone business [1]."])
+    ans = a.ask("Where did Huawei open a new laboratory?")
+    assert ans.short == "Taiyuan" and "Taiyuan" in ans.text.split("[1]")[0]
+    assert "never sell" not in ans.text
