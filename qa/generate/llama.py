@@ -86,9 +86,10 @@ class LlamaCppGenerator:
                     # 2 busy cores: 1 thread 75 prompt tokens/s, 2 threads 21-30)
                     n_threads_batch=self.settings.threads or cores(),
                     seed=self.settings.seed,
-                    logits_all=False,
                     # prompt-lookup decoding (llm.lookup): draft tokens copied from the prompt's n-grams, checked in one
-                    # batch; llama-cpp-python then keeps every token's logits (logits_all)
+                    # batch; it needs every token's logits, and llama-cpp-python 0.3.36 sizes its logits buffer from
+                    # this argument alone (a draft model with logits_all=False overflows it past n_batch tokens)
+                    logits_all=self.settings.lookup > 0,
                     draft_model=_lookup(self.settings.lookup),
                     verbose=False,
                 )
