@@ -101,7 +101,7 @@ class AnswerSettings:
     model_check: str = _doc("The model's yes/no check of a composed sentence that shares too few words with what it cites (a paraphrase; prompts/verify.txt): 'auto' = with models that read (not SmolLM2-135M), 'on', 'off'.", "auto")
     judge_min_overlap: float = _doc("The model's check is asked only for a sentence with at least this share of its content words in what it cites.", 0.4)
     judge_threshold: float = _doc("The model's P(yes) a paraphrase needs to be kept.", 0.6)
-    check_stitched: bool = _doc("A composed sentence that only several cited sentences together support (no one alone) is kept only if the model's check agrees, where the model can check (answer.model_check).", True)
+    check_stitched: bool = _doc("A composed sentence that only several cited sentences together support (no one alone) is kept only if the model's check agrees (answer.model_check); dropped where no model can check.", True)
     model_choices: str = _doc("With the model reading: 'on' = its letter log-probabilities are also a feature of the multiple-choice scoring; 'off' = the choice scoring ranks without them (measured on DEV with Qwen2.5-Coder-1.5B: MC 81.2 with them, 83.8 without; and it saves a prompt, ~5 s).", "off")
 
 

@@ -354,7 +354,7 @@ def test_assistant_through_llama_cpp_server_gives_the_in_process_answer(llama_se
         (draft_l, ans_l), (draft_r, ans_r) = runs["local"], runs["remote"]
         assert isinstance(remote.generator, OpenAIGenerator)
         assert draft_r == draft_l and draft_l.strip()
-        assert ans_r.mode == ans_l.mode == "generated"
+        assert ans_r.mode == ans_l.mode  # (SmolLM2's draft may all be dropped: then both quote the evidence)
         assert ans_r.text == ans_l.text and ans_r.dropped == ans_l.dropped
         key = lambda a: [(c.n, c.article_id, c.start, c.end, c.sentence) for c in a.citations]  # noqa: E731
         assert key(ans_r) == key(ans_l) and ans_l.citations

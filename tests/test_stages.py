@@ -293,7 +293,9 @@ def test_yes_no_lead_moves_the_cited_claim_sentence_first():
 
 
 @pytest.mark.model
-def test_prompt_lookup_decoding_gives_the_same_greedy_text_and_the_same_next_token_odds():
+def test_prompt_lookup_decoding_writes_and_gives_the_same_next_token_odds():
+    """Not the same greedy text: checking drafted tokens in one batch rounds differently, and on 2 AMD EPYC cores
+    the texts part after a few tokens (3 of 4 reporter answers with Qwen; eval/studies/lookup.py)."""
     from qa.config import LLMSettings
     from qa.generate.llama import LlamaCppGenerator
     from qa.generate.prompts import Prompts
@@ -309,5 +311,6 @@ def test_prompt_lookup_decoding_gives_the_same_greedy_text_and_the_same_next_tok
         texts.append(gen.complete(raw, 24, stop=prompts.stop("compose")))
         gen.llm.reset()
         odds.append(gen.next_token_logprobs(raw, [" The", " Huawei"]))
-    assert texts[0] == texts[1] and texts[0].strip()
+    assert texts[0].strip() and texts[1].strip()
+    assert texts[0].split()[:2] == texts[1].split()[:2]  # the first tokens come from the same odds
     assert odds[0] == pytest.approx(odds[1], abs=0.05)  # the last token's row, not the first, with every row kept

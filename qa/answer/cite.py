@@ -167,7 +167,6 @@ class Checker:
     aliases: Callable[[Evidence], set[str]] | None = None
     published: Callable[[Evidence], str | None] | None = None  # the article date of a piece of evidence
     judge: Judge | None = None  # the model's yes/no for paraphrases
-    deferring: bool = False  # a judge will look later: what needs one is not kept yet (pipeline: while the model writes)
 
     def __post_init__(self) -> None:
         self.by_n = {e.n: e for e in self.evidence}
@@ -199,11 +198,12 @@ class Checker:
     def _stitched(self, text: str, cited: Sequence[Evidence]) -> bool:
         """A sentence that only the words of two or more cited sentences together cover may join them wrongly
         ('Ukraine was recommended for EU candidacy alongside Ukraine': every word is in the two it cites): the
-        model's check decides, and while the model writes (a judge will look later) it is not kept yet."""
+        model's check decides; while the model writes (a judge will look later), and where no model can check
+        (SmolLM2-135M, a server without next-token odds), it is not kept."""
         if len(cited) < 2 or not self.settings.check_stitched:
             return False
         if self.judge is None:
-            return self.deferring
+            return True
         return self.judge(text, [e.text for e in cited]) < self.settings.judge_threshold
 
     def _best_without_judge(self, text: str) -> list[Evidence]:

@@ -127,7 +127,7 @@ def _composed(r: Retrieval, sv: Services, reader: Any, reading: Any, short: Any)
                   published=lambda e: passages[e.passage_index].published)
     # While the model writes, it can't also answer a yes/no: sentences that need its check wait for the end.
     judge = _judge(generator, sv.prompts) if _checks(s, reader) else None
-    quick = cite.Checker(evidence, s.answer, **common, deferring=judge is not None)
+    quick = cite.Checker(evidence, s.answer, **common)
     draft = Draft(generator, sv.prompts, r.shape, r.ctx.question, evidence, passages, plan.max_tokens,
                   reading if reading is not None and reading.messages and evidence_matches(reading, evidence) else None)
     kept: list[tuple[int, cite.Claim]] = []
@@ -183,7 +183,8 @@ def _composed(r: Retrieval, sv: Services, reader: Any, reading: Any, short: Any)
         else:
             dropped.append(checked)
     kept = [c for _, c in sorted(kept, key=lambda x: x[0])]
-    r.timings["compose"] = time.perf_counter() - t
+    r.timings["compose"] = time.perf_counter() - t  # the model's writing and every check
+    r.timings["generate"] = draft.seconds  # the model's writing alone
     if not kept and not said_not and not found and reading is None and any(
             c.why == "not said" for c in parse_draft(text, r.shape)):
         # a question the model did not read for (why, summary, ...): it said only "the articles don't say" and

@@ -241,8 +241,8 @@ def test_a_sentence_stitched_from_two_citations_needs_the_models_check():
     ev = [Evidence(1, "Ukraine was recommended for EU candidacy this week.", "a", 0, 50, 0),
           Evidence(2, "Moldova was recommended alongside it.", "b", 0, 40, 0)]
     claim = Claim("Ukraine was recommended for EU candidacy alongside Moldova this week.", [1, 2])
-    assert Checker(ev, AnswerSettings())._stitched(claim.text, ev) is False  # no model to ask: as before
-    assert Checker(ev, AnswerSettings(), deferring=True).check(claim)[1] is False  # the model is writing: later
+    assert Checker(ev, AnswerSettings()).check(claim)[1] is False  # no model to ask (or it is writing): not kept
+    assert Checker(ev, AnswerSettings(check_stitched=False)).check(claim)[1] is True
     assert Checker(ev, AnswerSettings(), judge=lambda s, c: 0.9).check(claim)[1] is True
     assert Checker(ev, AnswerSettings(), judge=lambda s, c: 0.1).check(claim)[1] is False
     one = Claim("Ukraine was recommended for EU candidacy this week.", [1, 2])  # one citation alone holds it
