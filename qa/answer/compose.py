@@ -135,6 +135,12 @@ def composed(ctx: Context, settings: AnswerSettings, plan: Any, evidence: list[E
         # "could face up to 20 years" answers no question about the sentence given; "the cause was not released"
         # says the articles don't know: both are what the articles report, not the answer
         not_said, opened_not_said = [cite.Claim("The articles don't say.", [])], True
+    if not opened_not_said and plan.shape in ("fact", "number") and short is not None and short.text and \
+            not answers_the_question(short.text, short.type, ctx.question):
+        # a short answer that only repeats the question ('private sector' for "what private-sector job …") or
+        # gives no figure for a figure ('British tabloid' for "how much compensation …") is no answer: the
+        # articles don't say it, and what they do report follows
+        not_said, opened_not_said = [cite.Claim("The articles don't say.", [])], True
     if opened_not_said:
         said = _not_said_text(not_said[0].text)
         rest = kept[:2]
@@ -184,6 +190,21 @@ _UNKNOWN = re.compile(
     r"being investigated|unknown|unclear|not known)|still investigating|did not (?:say|disclose|release|name|specify)|"
     r"didn't (?:say|disclose|release|name|specify)|declined to (?:say|name|disclose|specify|comment on)|no (?:cause|motive) "
     r"(?:has been|was) (?:given|released|determined))\b", re.I)
+
+
+FIGURES = {"number", "money", "percent"}
+
+
+def answers_the_question(short: str, qtype: str, question: str) -> bool:
+    """Whether a short answer read for a fact or number question can be its answer: it says something the
+    question does not (its words are not all the question's own), and it has a figure where a figure is asked."""
+    if qtype == "yesno":  # 'TRUE' for "True or false: …"
+        return True
+    said = set(content_words(short.replace("-", " ")))
+    if said and said <= set(content_words(question.replace("-", " "))):
+        return False
+    return qtype not in FIGURES or bool(re.search(r"\d", short) or WORDNUM.search(short)
+                                        or re.search(r"\b(?:dozens?|hundreds|thousands|millions|billions|half|twice|double|triple|none|no one|zero)\b", short, re.I))
 
 
 def hypothetical(text: str) -> bool:

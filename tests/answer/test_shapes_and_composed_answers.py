@@ -254,3 +254,32 @@ def test_a_fact_answer_that_does_not_state_the_short_answer_leads_with_the_sente
     ans = a.ask("Where did Huawei open a new laboratory?")
     assert ans.short == "Taiyuan" and "Taiyuan" in ans.text.split("[1]")[0]
     assert "never sell" not in ans.text
+
+
+@pytest.mark.parametrize("short, qtype, question, ok", [
+    ("private sector", "thing", "What private-sector job did Pelicia Hall take after resigning?", False),  # echo
+    ("British tabloid", "money", "How much compensation has the publisher agreed to pay?", False),  # no figure
+    ("$1.8 billion", "money", "How much did Obama request to fight Zika?", True),
+    ("three", "number", "How many people were charged?", True),
+    ("Taiyuan", "place", "Where did Huawei open a new laboratory?", True),
+    ("TRUE", "yesno", "True or false: the FTC fined a Utah company?", True),
+])
+def test_a_short_answer_that_repeats_the_question_or_lacks_the_asked_figure_is_no_answer(short, qtype, question, ok):
+    from qa.answer.compose import answers_the_question
+
+    assert answers_the_question(short, qtype, question) is ok
+
+
+def test_a_count_question_read_as_a_name_becomes_the_articles_dont_say(hash_settings, tmp_path):
+    from qa.assistant import Assistant
+    from qa.testing import ScriptedReader
+
+    (tmp_path / "hacking.txt").write_text("Publisher settles with Prince Harry\n\nThe publisher of the British tabloid "
+                                          "apologized to Prince Harry on Wednesday and said his claim warrants compensation. "
+                                          "The trial continues in London.\n")
+    gen = ScriptedReader(["British tabloid", "The publisher of the British tabloid said his claim warrants compensation [1]."])
+    a = Assistant.open(settings=hash_settings, create=True, generator=gen)
+    a.index([tmp_path], progress=False)
+    ans = a.ask("How much compensation has the publisher agreed to pay Prince Harry?")
+    assert ans.abstained and ans.text.startswith("The articles don't say.") and "warrants compensation" in ans.text
+    assert ans.short == ""
