@@ -360,6 +360,25 @@ def run(gold_path: Path, index: Path, out: Path | None, limit: int | None, setti
     return score([out])
 
 
+def read_grades(grades_path: Path, gold_path: Path) -> dict[str, Any]:
+    """Shares from a file of grades written by reading (eval/grades/*.jsonl: {id, fact, stated} per key fact of an
+    answerable question; {id, unanswerable, presents_an_answer} per unanswerable one), per gold shape."""
+    gold = {q["id"]: q for q in load(gold_path)}
+    rows = load(grades_path)
+    unknown = sorted({r["id"] for r in rows} - set(gold))
+    if unknown:
+        raise SystemExit(f"{grades_path}: ids not in {gold_path}: {', '.join(unknown[:5])} - grade the matching gold file")
+    facts = [r for r in rows if not r.get("unanswerable")]
+    out: dict[str, Any] = {}
+    for shape in ["all", *dict.fromkeys(q["shape"] for q in gold.values())]:
+        mine = [r for r in facts if shape == "all" or gold[r["id"]]["shape"] == shape]
+        out[shape] = {"facts": len(mine), "stated": sum(bool(r["stated"]) for r in mine),
+                      "share": _share(sum(bool(r["stated"]) for r in mine), len(mine))}
+    una = [r for r in rows if r.get("unanswerable")]
+    out["unanswerable"] = {"n": len(una), "present_an_answer": sum(bool(r["presents_an_answer"]) for r in una)}
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m eval.reporter", description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -374,8 +393,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     r.add_argument("--index", type=Path, default=Path("index/reporter"))
     r.add_argument("--out", type=Path)
     r.add_argument("--limit", type=int)
+    g = sub.add_parser("grades", help="key facts stated, from grades written by reading (eval/grades/)")
+    g.add_argument("grades", type=Path)
+    g.add_argument("--gold", type=Path, default=Path("eval/gold/reporter-dev.jsonl"))
     args = p.parse_args(argv)
-    if args.cmd == "build":
+    if args.cmd == "grades":
+        got = read_grades(args.grades, args.gold)
+        for shape, v in got.items():
+            if shape == "unanswerable":
+                print(f"unanswerable: {v['present_an_answer']} of {v['n']} answers present a fact as the answer")
+            else:
+                print(f"{shape:12} {v['stated']:3} of {v['facts']:3} key facts stated ({100 * (v['share'] or 0):.1f}%)")
+    elif args.cmd == "build":
         build(args.index, args.base)
     elif args.cmd == "score":
         score(args.runs, args.judge)

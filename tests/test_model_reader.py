@@ -76,4 +76,5 @@ def test_a_count_of_something_no_sentence_counts_is_not_answered(fake_assistant)
     ans = a.ask("How many employees does Huawei have?")
     assert ans.abstained and "employees" in ans.dropped[0]
     assert a.generator.prompts == []  # the model is not asked at all
-    assert not a.ask("How many years of pressure had Huawei faced?").abstained  # 'years' is a unit: no such rule
+    years = a.ask("How many years of pressure had Huawei faced?")  # 'years' is a unit: the counting rule stays out
+    assert years.mode != "abstained" and not any("years" in d for d in years.dropped[:1])
