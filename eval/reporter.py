@@ -127,7 +127,8 @@ def ask_one(a: Any, q: dict[str, Any]) -> dict[str, Any]:
     seconds = time.perf_counter() - t
     cites = [{"n": c.n, "article_id": c.article_id, "sentence": c.sentence, "start": c.start, "end": c.end,
               "title": c.title, "published": c.published} for c in ans.citations]
-    return {"id": q["id"], "question": q["question"], "shape": ans.shape, "text": ans.text, "short": ans.short,
+    shape = getattr(ans, "shape", None) or q["shape"]  # (the answer stage before issue 24 had none: the gold's)
+    return {"id": q["id"], "question": q["question"], "shape": shape, "text": ans.text, "short": ans.short,
             "abstained": ans.abstained, "mode": ans.mode, "citations": cites, "dropped": ans.dropped,
             "seconds": round(seconds, 3), "first_s": round(first if first is not None else seconds, 3),
             "timings": ans.timings, "tokens": ans.tokens}

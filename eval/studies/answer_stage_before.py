@@ -9,7 +9,6 @@ answers.jsonl so that `python -m eval.reporter score` and hand grades treat both
 Run as a script (not with -m), so that PYTHONPATH's old `qa` package comes before this checkout's."""
 import json
 import sys
-import time
 from pathlib import Path
 
 import qa
@@ -18,6 +17,11 @@ if Path(qa.__file__).resolve().parents[1] == Path(__file__).resolve().parents[2]
     raise SystemExit("this is the current qa package: put a checkout of 8d1689d first on PYTHONPATH (see the docstring)")
 from qa.assistant import Assistant  # noqa: E402 - after the check of which qa this is
 from qa.config import Settings  # noqa: E402
+
+# this checkout's eval/ (the old checkout on PYTHONPATH has no eval/reporter.py); qa is imported already and keeps
+# loading its submodules from the old checkout
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from eval.reporter import ask_one  # noqa: E402 - the same record as `qa eval` writes
 
 gold, index, out = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
 out.mkdir(parents=True, exist_ok=True)
@@ -28,19 +32,8 @@ a.search("warm up", 1)
 qs = [json.loads(l) for l in gold.read_text().splitlines() if l.strip()]
 with open(out / "answers.jsonl", "w") as fh:
     for i, q in enumerate(qs, 1):
-        t, first, ans = time.perf_counter(), None, None
-        for e in a.stream(q["question"], history=q.get("history") or None):
-            if e.kind == "token" and e.text.strip() and first is None:
-                first = time.perf_counter() - t
-            elif e.kind == "answer":
-                ans = e.answer
-        s = time.perf_counter() - t
-        cites = [{"n": c.n, "article_id": c.article_id, "sentence": c.sentence, "start": c.start, "end": c.end,
-                  "title": c.title, "published": c.published} for c in ans.citations]
-        rec = {"id": q["id"], "question": q["question"], "shape": q["shape"], "text": ans.text, "short": ans.short,
-               "abstained": ans.abstained, "mode": ans.mode, "citations": cites, "dropped": ans.dropped,
-               "seconds": round(s, 3), "first_s": round(first if first is not None else s, 3),
-               "timings": ans.timings, "tokens": ans.tokens}
-        fh.write(json.dumps(rec, ensure_ascii=False) + "\n"); fh.flush()
-        print(f"[{i}/{len(qs)}] {q['id']} {s:.1f}s {ans.text[:90]!r}", file=sys.stderr)
+        rec = ask_one(a, q)
+        fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        fh.flush()
+        print(f"[{i}/{len(qs)}] {q['id']} {rec['seconds']:.1f}s {rec['text'][:90]!r}", file=sys.stderr)
 a.close()

@@ -219,17 +219,26 @@ def test_a_possible_penalty_or_an_unreleased_fact_is_told_from_what_happened(sen
     assert (hypothetical(sentence), unknown(sentence)) == (hypo, unk)
 
 
-def test_a_possible_outcome_given_as_the_answer_becomes_the_articles_dont_say(hash_settings, tmp_path):
+@pytest.mark.parametrize("article, replies, question, reported", [
+    ("Lakeview mayor charged\n\nMayor Dana Ortiz was charged with fraud on Monday. If convicted, Ortiz could face up "
+     "to 20 years in prison. Her trial starts in May.\n",
+     ["20 years", "If convicted, Ortiz could face up to 20 years in prison [1]."],
+     "What prison sentence did Mayor Dana Ortiz receive?", "could face up to 20 years"),  # a possibility as the outcome
+    ("Publisher settles with Prince Harry\n\nThe publisher of the British tabloid apologized to Prince Harry on "
+     "Wednesday and said his claim warrants compensation. The trial continues in London.\n",
+     ["British tabloid", "The publisher of the British tabloid said his claim warrants compensation [1]."],
+     "How much compensation has the publisher agreed to pay Prince Harry?", "warrants compensation"),  # no figure
+])
+def test_a_nearby_fact_given_as_the_answer_becomes_the_articles_dont_say(hash_settings, tmp_path, article, replies,
+                                                                         question, reported):
     from qa.assistant import Assistant
     from qa.testing import ScriptedReader
 
-    (tmp_path / "trial.txt").write_text("Lakeview mayor charged\n\nMayor Dana Ortiz was charged with fraud on Monday. "
-                                        "If convicted, Ortiz could face up to 20 years in prison. Her trial starts in May.\n")
-    gen = ScriptedReader(["20 years", "If convicted, Ortiz could face up to 20 years in prison [1]."])
-    a = Assistant.open(settings=hash_settings, create=True, generator=gen)
+    (tmp_path / "story.txt").write_text(article)
+    a = Assistant.open(settings=hash_settings, create=True, generator=ScriptedReader(replies))
     a.index([tmp_path], progress=False)
-    ans = a.ask("What prison sentence did Mayor Dana Ortiz receive?")
-    assert ans.abstained and ans.text.startswith("The articles don't say.") and "could face up to 20 years" in ans.text
+    ans = a.ask(question)
+    assert ans.abstained and ans.text.startswith("The articles don't say.") and reported in ans.text
     assert ans.short == ""
 
 
@@ -268,18 +277,3 @@ def test_a_short_answer_that_repeats_the_question_or_lacks_the_asked_figure_is_n
     from qa.answer.compose import answers_the_question
 
     assert answers_the_question(short, qtype, question) is ok
-
-
-def test_a_count_question_read_as_a_name_becomes_the_articles_dont_say(hash_settings, tmp_path):
-    from qa.assistant import Assistant
-    from qa.testing import ScriptedReader
-
-    (tmp_path / "hacking.txt").write_text("Publisher settles with Prince Harry\n\nThe publisher of the British tabloid "
-                                          "apologized to Prince Harry on Wednesday and said his claim warrants compensation. "
-                                          "The trial continues in London.\n")
-    gen = ScriptedReader(["British tabloid", "The publisher of the British tabloid said his claim warrants compensation [1]."])
-    a = Assistant.open(settings=hash_settings, create=True, generator=gen)
-    a.index([tmp_path], progress=False)
-    ans = a.ask("How much compensation has the publisher agreed to pay Prince Harry?")
-    assert ans.abstained and ans.text.startswith("The articles don't say.") and "warrants compensation" in ans.text
-    assert ans.short == ""
