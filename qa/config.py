@@ -138,6 +138,16 @@ class ServeSettings:
 
 
 @dataclass
+class ChatSettings:
+    enabled: bool = _doc("The browser chat saves every conversation (question, answer with its citations, settings, feedback) so it can be reopened, exported and rated; off = nothing is written.", True)
+    path: str = _doc("The chats database (SQLite). Empty = chats.sqlite in the index folder: a chat cites that index's articles, so they move and are deleted together; an index rebuild keeps it. Env: QA_CHATS.", "")
+
+    def file(self, index_dir: str) -> Path:
+        """The chats database for an index folder."""
+        return Path(self.path or Path(index_dir) / "chats.sqlite").expanduser()
+
+
+@dataclass
 class Settings:
     index_dir: str = _doc("Index folder. Env: QA_INDEX.", str(DEFAULT_INDEX))
     prompts_dir: str = _doc("Folder of prompt templates (empty = the ones that ship with the package).", "")
@@ -149,6 +159,7 @@ class Settings:
     answer: AnswerSettings = _doc("Evidence, verification and abstention.", factory=AnswerSettings)
     llm: LLMSettings = _doc("The answer model: a GGUF file in process, or an OpenAI-compatible server.", factory=LLMSettings)
     serve: ServeSettings = _doc("The OpenAI-compatible HTTP API (`qa serve`).", factory=ServeSettings)
+    chats: ChatSettings = _doc("Saved chats of the browser UI.", factory=ChatSettings)
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -191,7 +202,8 @@ INDEX_BACKENDS = ("faiss", "milvus")  # qa/index/backend.py
 ENV_VARS = {"QA_MODEL": "llm.model", "QA_INDEX": "index_dir", "QA_EMBED_BACKEND": "embedding.backend",
             "QA_EMBED_THREADS": "embedding.threads",
             "QA_INDEX_BACKEND": "index.backend", "QA_MILVUS_URI": "index.milvus_uri",
-            "QA_LLM_BACKEND": "llm.backend", "QA_LLM_BASE_URL": "llm.base_url", "QA_LLM_REPACK": "llm.repack"}
+            "QA_LLM_BACKEND": "llm.backend", "QA_LLM_BASE_URL": "llm.base_url", "QA_LLM_REPACK": "llm.repack",
+            "QA_CHATS": "chats.path"}
 LLM_BACKENDS = ("llama", "openai")  # qa/generate/__init__.py maps each to its class
 
 

@@ -36,3 +36,7 @@ def missing(package: str, purpose: str) -> MissingDependencyError:
     return MissingDependencyError(
         f"{purpose} needs the '{package}' package: run `pip install {package}` (or `make install`)."
     )
+
+
+class ChatError(QAError):
+    """A saved chat or answer that does not exist, or a chats database that cannot be used."""

@@ -41,6 +41,7 @@ from starlette.requests import ClientDisconnect
 
 from .config import ServeSettings
 from .errors import ConfigError, ModelError, QAError
+from .export import citation_record
 from .text.escape import valid_utf8
 
 log = logging.getLogger(__name__)
@@ -73,9 +74,8 @@ class Question:
 
 
 def citation_data(c: Any) -> dict[str, Any]:
-    """One citation as the API returns it (the fields a client needs to show and link the source)."""
-    return {"n": c.n, "title": c.title, "source": c.source, "url": c.url, "published": c.published,
-            "sentence": c.sentence, "start": c.start, "end": c.end, "article_id": c.article_id}
+    """One citation as the API returns it: the record the exports write (qa/export.py), so the two never differ."""
+    return citation_record(c)
 
 
 def content_of(answer: Any, with_sources: bool) -> str:

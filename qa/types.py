@@ -115,6 +115,18 @@ class Answer:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Answer:
+        """The Answer a `to_dict` (or a saved chat's record of it) describes; unknown keys are ignored."""
+        known = _known(cls, data)
+        known["citations"] = [Citation(**_known(Citation, c)) for c in known.get("citations", [])]
+        known["passages"] = [Passage(**_known(Passage, p)) for p in known.get("passages", [])]
+        return cls(**known)
+
+
+def _known(cls: type, data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+
 
 @dataclass
 class StreamEvent:
