@@ -28,9 +28,9 @@ from .ingest import IngestReport, ingest
 from .news import speakers as news
 from .search import Retriever, make_request
 from .search.request import SearchRequest
-from .search.request import clean_question
+from .search.request import clean_question, user_date
 from .search.condense import condense
-from .types import Answer, Passage, StreamEvent
+from .types import Answer, Article, Passage, StreamEvent
 
 DateLike = str | date | None
 
@@ -92,9 +92,22 @@ class Assistant:
         """The most quoted people with their name variants."""
         return news.speakers(self.store, limit)
 
-    def quotes(self, name: str, about: str | None = None, limit: int = 10) -> list[news.Quote]:
-        """What ``name`` (any name variant) said, optionally about a topic, best first."""
-        return news.quotes(self.store, name, about=about, embedder=self.embedder, limit=limit)
+    def quotes(self, name: str, about: str | None = None, limit: int = 10, *, date_from: DateLike = None,
+               date_to: DateLike = None) -> list[news.Quote]:
+        """What ``name`` (any name variant) said, optionally about a topic and between dates, best first."""
+        return news.quotes(self.store, name, about=about, embedder=self.embedder, limit=limit,
+                           date_from=user_date("from", date_from), date_to=user_date("to", date_to))
+
+    def articles(self, date_from: DateLike = None, date_to: DateLike = None, source: str | None = None,
+                 words: str = "", limit: int = 200) -> list[Article]:
+        """The indexed articles (without their text) within the dates, from an outlet, holding the words; newest first."""
+        lo, hi = user_date("from", date_from), user_date("to", date_to)
+        return self.store.list_articles(lo.isoformat() if lo else None, hi.isoformat() if hi else None,
+                                        source or None, (words or "").split(), limit)
+
+    def article(self, article_id: str) -> Article | None:
+        """One indexed article with its text (None when no article has that id)."""
+        return self.store.article(article_id)
 
     # -- search ---------------------------------------------------------------------------------
     def search(self, query: str, k: int | None = None, *, as_of: DateLike = None, date_from: DateLike = None,

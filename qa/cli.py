@@ -89,7 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--to", dest="date_to", metavar="DATE", help="only articles published on or before")
     sp.add_argument("--choices", nargs="+", metavar="CHOICE", help="pick the best supported of these answers")
     sp.add_argument("--history", action="append", metavar="TURN", help="an earlier question of the chat (repeatable)")
-    sp.add_argument("--json", action="store_true", help="print the whole answer object as JSON")
+    sp.add_argument("--json", action="store_true", help="print the whole answer object as JSON (with the passages read)")
+    sp.add_argument("--format", choices=["text", "md", "json", "html"], default="text",
+                    help="md / json / html: the answer with each citation's title, outlet, date, URL and exact "
+                         "sentence, as the UI's export writes it (default: text)")
     index_opt(sp)
     model_opt(sp)
 
@@ -118,7 +121,30 @@ def build_parser() -> argparse.ArgumentParser:
     sp = cmd("quotes", _quotes, "Show what a person said (statements attributed to them, any name variant).")
     sp.add_argument("name")
     sp.add_argument("--about", metavar="TOPIC")
+    sp.add_argument("--from", dest="date_from", metavar="DATE", help="only articles published on or after")
+    sp.add_argument("--to", dest="date_to", metavar="DATE", help="only articles published on or before")
     sp.add_argument("-n", type=_positive, default=10)
+    index_opt(sp)
+
+    sp = cmd("articles", _articles, "List the indexed articles, newest first (filter by dates, outlet, words).")
+    sp.add_argument("words", nargs="*", metavar="WORD", help="only articles holding every word")
+    sp.add_argument("--from", dest="date_from", metavar="DATE")
+    sp.add_argument("--to", dest="date_to", metavar="DATE")
+    sp.add_argument("--source", metavar="OUTLET", help="only this outlet (as `qa stats` names it)")
+    sp.add_argument("-n", type=_positive, default=50)
+    index_opt(sp)
+
+    sp = cmd("chats", _chats, "The browser chat's saved chats: list, show, export, rename, delete.")
+    sp.add_argument("action", nargs="?", default="list", choices=["list", "show", "export", "rename", "delete"])
+    sp.add_argument("chat", nargs="?", metavar="ID", help="a chat id (its first characters are enough)")
+    sp.add_argument("title", nargs="?", metavar="TITLE", help="rename: the new title")
+    sp.add_argument("--format", choices=["md", "json", "html"], default="md", help="export format (default md)")
+    sp.add_argument("-o", "--out", metavar="FILE", help="export: write to FILE instead of printing")
+    index_opt(sp)
+
+    sp = cmd("feedback", _feedback, "Answers marked with a thumbs up or down in the browser chat.")
+    sp.add_argument("action", choices=["export"])
+    sp.add_argument("-o", "--out", metavar="FILE", help="write JSONL here (default: print)")
     index_opt(sp)
 
     for register in _plugins():  # e.g. the eval suite's `qa eval` and `qa bench` (entry points "newsqa.commands")
@@ -256,6 +282,11 @@ def _ask(args: argparse.Namespace) -> int:
                            date_to=args.date_to, choices=args.choices)
     if args.json:
         print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
+    elif args.format != "text":
+        from .export import answer_data, render
+
+        asked = {"as_of": args.as_of, "date_from": args.date_from, "date_to": args.date_to}
+        sys.stdout.write(render(answer_data(answer, {k: v for k, v in asked.items() if v}), args.format))
     else:
         _print_answer(answer)
     return 0
@@ -345,7 +376,7 @@ def _speakers(args: argparse.Namespace) -> int:
 
 def _quotes(args: argparse.Namespace) -> int:
     assistant = _open(args)
-    rows = assistant.quotes(args.name, about=args.about, limit=args.n)
+    rows = assistant.quotes(args.name, about=args.about, limit=args.n, date_from=args.date_from, date_to=args.date_to)
     if not rows:
         print(f"no statements attributed to {args.name!r}" + (f" about {args.about!r}" if args.about else ""))
         return EXIT_NOTHING
@@ -353,6 +384,90 @@ def _quotes(args: argparse.Namespace) -> int:
         print(f"- {q.canonical} (as “{q.speaker}”), {q.title} [{q.published or 'undated'}]:")
         print(f"    “{q.statement}”")
     return 0
+
+
+def _articles(args: argparse.Namespace) -> int:
+    assistant = _open(args)
+    rows = assistant.articles(args.date_from, args.date_to, args.source, " ".join(args.words), limit=args.n)
+    if not rows:
+        print("no indexed article matches")
+        return EXIT_NOTHING
+    for a in rows:
+        print(f"{a.published or 'undated':>10}  {a.title}  [{a.source or '?'}]  {a.url or a.origin}  id {a.id}")
+    return 0
+
+
+def _chat_store(args: argparse.Namespace):  # noqa: ANN202
+    from .chats import ChatStore
+    from .config import Settings
+
+    settings = Settings.load(args.settings, **({"index_dir": args.index} if args.index else {}))
+    return ChatStore(settings.chats.file(settings.index_dir))
+
+
+def _chats(args: argparse.Namespace) -> int:
+    from .chats import stamp
+    from .errors import ChatError
+    from .export import chat_data, file_name, render
+
+    store = _chat_store(args)
+    if args.action == "list":
+        chats = store.recent()
+        if not chats:
+            print("no saved chats")
+        for c in chats:
+            print(f"{c.id[:8]}  {stamp(c.updated)}  {c.n_turns:>3} question(s)  {c.title}")
+        return 0
+    if not args.chat:
+        raise ChatError(f"`qa chats {args.action}` needs a chat id: `qa chats list` shows them")
+    chat = store.find(args.chat)
+    if args.action == "show":
+        for t in chat.turns:
+            print(f"> {t.question}")
+            if t.answer:
+                _print_answer(t.answer)
+            else:
+                print(f"(not answered{': ' + t.error if t.error else ''})")
+            print()
+    elif args.action == "export":
+        text = render(chat_data(chat), args.format)
+        if args.out:
+            _write_out(args.out, text)
+            print(f"wrote {args.out}")
+        else:
+            sys.stdout.write(text)
+            print(f"(save it with -o {file_name(chat.title, args.format)})", file=sys.stderr)
+    elif args.action == "rename":
+        store.rename(chat.id, args.title or "")
+        print(f"renamed {chat.id[:8]}")
+    elif args.action == "delete":
+        store.delete(chat.id)
+        print(f"deleted {chat.id[:8]} ({chat.title})")
+    return 0
+
+
+def _feedback(args: argparse.Namespace) -> int:
+    from .export import gold_candidates
+
+    rows = gold_candidates(_chat_store(args))
+    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    if args.out:
+        _write_out(args.out, lines)
+        print(f"wrote {len(rows)} candidate gold question(s) to {args.out} (review them before adding to eval/)")
+    else:
+        sys.stdout.write(lines)
+    return 0 if rows else EXIT_NOTHING
+
+
+def _write_out(path: str, text: str) -> None:
+    from pathlib import Path
+
+    from .errors import QAError
+
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise QAError(f"cannot write {path} ({exc.strerror or exc}): choose another file") from None
 
 
 def _plugins() -> list[Any]:
@@ -396,7 +511,7 @@ def _text_args(args: argparse.Namespace) -> None:
     as lone surrogates, which no model, database or terminal takes. Paths are left as they are."""
     from .text.escape import valid_utf8
 
-    for name in ("question", "query", "name", "about", "as_of", "date_from", "date_to"):
+    for name in ("question", "query", "name", "about", "as_of", "date_from", "date_to", "title"):
         if isinstance(getattr(args, name, None), str):
             setattr(args, name, valid_utf8(getattr(args, name)))
     for name in ("choices", "history"):  # lists of text here; a plugin's command may use the names for flags

@@ -186,3 +186,28 @@ def _e(text: Any) -> str:
 
 def _iso(t: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(t))
+
+
+def gold_candidates(store: Any) -> list[dict[str, Any]]:
+    """Every rated answer of a chats store (qa.chats.ChatStore) as a candidate gold question in eval/'s seed format
+    (id, question, history, as_of, answerable, answers_any, support) plus what a reviewer needs to finish it: the
+    answer, its citations, the rating and the user's note. A thumbs-down answer gives no answers_any: the reviewer
+    writes the right one (the note may say it)."""
+    out = []
+    chats: dict[str, Any] = {}
+    for chat, turn in store.rated():
+        full = chats.setdefault(chat.id, store.get(chat.id))
+        answer = turn.answer
+        good = turn.rating > 0
+        out.append({
+            "id": f"feedback-{chat.id[:8]}-{turn.position + 1}", "question": turn.question,
+            "history": [t.question for t in full.turns if t.position < turn.position],
+            "as_of": turn.settings.get("as_of") or answer.as_of,
+            "answerable": not (good and answer.abstained),
+            "answers_any": [answer.short or answer.text] if good and not answer.abstained else [],
+            "support": [c.sentence for c in answer.citations] if good else [],
+            "rating": "up" if good else "down", "note": turn.note, "answer": answer.text,
+            "citations": [citation_record(c) for c in answer.citations], "settings": turn.settings,
+            "chat": chat.title, "asked": _iso(turn.asked),
+        })
+    return out

@@ -419,6 +419,13 @@ class Index:
     def iter_articles(self, batch: int = 200) -> Iterable[Article]:
         return self.db.iter_articles(batch)
 
+    def list_articles(self, date_from: str | None = None, date_to: str | None = None, source: str | None = None,
+                      words: Sequence[str] = (), limit: int = 200) -> list[Article]:
+        return self.db.list_articles(date_from, date_to, source, words, limit)
+
+    def sources(self) -> list[tuple[str, int]]:
+        return self.db.sources()
+
     def stats(self) -> Stats:
         s = self.db.summary()
         files = self.path.rglob("*") if self._milvus is not None else self.path.iterdir()  # + a Milvus Lite folder

@@ -288,6 +288,32 @@ class Database:
             yield from (_article(r) for r in rows)
             last = rows[-1][0]
 
+    def list_articles(self, date_from: str | None = None, date_to: str | None = None, source: str | None = None,
+                      words: Sequence[str] = (), limit: int = 200) -> list[Article]:
+        """Articles (text not loaded: "") published within the dates, from the outlet, holding every word in their
+        title or text (case-insensitive for ASCII), newest first; undated ones last and only without dates."""
+        cond, args = ["1"], []
+        if date_from:
+            cond.append("published >= ?")
+            args.append(date_from)
+        if date_to:
+            cond.append("published <= ?")
+            args.append(date_to)
+        if source:
+            cond.append("source = ?")
+            args.append(source)
+        for w in words:
+            cond.append("(title LIKE ? ESCAPE '\\' OR text LIKE ? ESCAPE '\\')")
+            args += [f"%{_like(w)}%"] * 2
+        rows = self._all(f"SELECT id, title, '', source, url, published, authors, origin FROM articles "
+                         f"WHERE {' AND '.join(cond)} ORDER BY published IS NULL, published DESC, title LIMIT ?",
+                         [*args, limit])
+        return [_article(r) for r in rows]
+
+    def sources(self) -> list[tuple[str, int]]:
+        """(outlet, articles) for every outlet, most articles first."""
+        return self._all("SELECT COALESCE(source, ''), COUNT(*) n FROM articles GROUP BY source ORDER BY n DESC, source")
+
     def summary(self) -> dict[str, Any]:
         """What `qa stats` shows of the database."""
         with self.lock:

@@ -54,6 +54,14 @@ class SearchRequest:
     keyword_text: str | None = None  # what BM25 searches, when it should differ from ``text``
 
 
+def user_date(name: str, raw: Any) -> date | None:
+    """A date a user typed (YYYY-MM-DD; empty = none); anything else is a one-line error naming the field."""
+    parsed = parse_iso(raw) if raw not in (None, "") else None
+    if raw not in (None, "") and (parsed is None or (isinstance(raw, str) and not _USER_DATE.fullmatch(raw.strip()))):
+        raise ConfigError(f"{name} {raw!r} is not a date: use YYYY-MM-DD")
+    return parsed
+
+
 def make_request(text: str, as_of: Any = None, date_from: Any = None, date_to: Any = None, *, top_k: int | None = None,
                  newest: Callable[[], str | None] = lambda: None) -> SearchRequest:
     """A request from user input; a date that can't be read is a one-line error naming the field."""

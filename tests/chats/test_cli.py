@@ -1,0 +1,51 @@
+"""`qa chats` and `qa feedback export` over the chats database of an index folder (no model is loaded)."""
+
+from __future__ import annotations
+
+import json
+
+from qa.chats import ChatStore
+from qa.cli import main
+from qa.types import Answer, Citation
+
+
+def _saved(index_dir):
+    store = ChatStore(index_dir / "chats.sqlite")
+    c = Citation(1, "a1", "Huawei ren remarks", "Reuters", "https://example.org/ren", "2021-02-09",
+                 "his company will not invest in chip technology", 0, 46)
+    t1 = store.ask(None, "What did Ren say about chips?", {"as_of": "2021-03-01"})
+    store.answer(t1.id, Answer(t1.question, "He will not invest in chips [1].", "not invest in chip technology", [c], []))
+    t2 = store.ask(t1.chat_id, "And what will he buy?")
+    store.answer(t2.id, Answer(t2.question, "Phones [1].", "Phones", [c], []))
+    store.rate(t1.id, 1, "exactly right")
+    store.rate(t2.id, -1, "he hopes to buy American components")
+    return store, t1.chat_id
+
+
+def test_feedback_export_writes_marked_answers_as_candidate_gold_questions(tmp_path, capsys):
+    _, chat_id = _saved(tmp_path)
+    out = tmp_path / "candidates.jsonl"
+    assert main(["feedback", "export", "--index", str(tmp_path), "-o", str(out)]) == 0
+    up, down = [json.loads(line) for line in out.read_text().splitlines()]
+    assert up["question"] == "What did Ren say about chips?" and up["as_of"] == "2021-03-01"
+    assert up["answers_any"] == ["not invest in chip technology"]
+    assert up["support"] == ["his company will not invest in chip technology"] and up["note"] == "exactly right"
+    assert down["history"] == ["What did Ren say about chips?"] and down["answers_any"] == []  # the reviewer writes it
+    assert down["rating"] == "down" and down["note"] == "he hopes to buy American components"
+    from eval.gold import parse_record  # the eval suite reads them as seed-format questions
+
+    assert parse_record(up).answers_any == ["not invest in chip technology"]
+
+
+def test_chats_list_export_rename_delete_from_the_command_line(tmp_path, capsys):
+    _, chat_id = _saved(tmp_path)
+    assert main(["chats", "--index", str(tmp_path)]) == 0
+    assert chat_id[:8] in capsys.readouterr().out
+    assert main(["chats", "export", chat_id[:8], "--format", "md", "--index", str(tmp_path)]) == 0
+    md = capsys.readouterr().out
+    assert "> his company will not invest in chip technology" in md and "## And what will he buy?" in md
+    assert main(["chats", "rename", chat_id[:8], "Ren and chips", "--index", str(tmp_path)]) == 0
+    assert main(["chats", "delete", chat_id[:8], "--index", str(tmp_path)]) == 0
+    capsys.readouterr()
+    assert main(["chats", "show", chat_id[:8], "--index", str(tmp_path)]) == 1
+    assert capsys.readouterr().err.strip() == f"error: no chat with an id starting {chat_id[:8]!r}: `qa chats list` shows the ids"
