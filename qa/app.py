@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import QAError
 from .ingest.load import SUPPORTED
+from .ui import articles, people, saved
 
 if TYPE_CHECKING:
     import gradio
@@ -233,16 +234,28 @@ def build_app(assistant: Assistant) -> gradio.Blocks:
 
     default_k = assistant.settings.retrieval.top_k
 
+    store = saved.open_store(assistant)
+
     def respond(question: str, chat: list, turns: list, sources: dict, as_of: str, date_from: str, date_to: str,
-                top_k: float) -> Iterator[tuple]:
+                top_k: float, chat_id: str | None, turn_ids: dict) -> Iterator[tuple]:
         question = (question or "").strip()
-        chat, turns, sources = list(chat or []), list(turns or []), dict(sources or {})
+        chat, turns, sources, turn_ids = list(chat or []), list(turns or []), dict(sources or {}), dict(turn_ids or {})
         if not question:
-            yield question, chat, turns, sources, gr.skip(), "<p class='qa-error'>Type a question first.</p>"
+            yield question, chat, turns, sources, gr.skip(), "<p class='qa-error'>Type a question first.</p>", \
+                chat_id, turn_ids
             return
         chat += [{"role": "user", "content": md_escape(question)},
                  {"role": "assistant", "content": "_Searching the indexed articles…_"}]
-        yield "", chat, turns, sources, gr.skip(), ""
+        turn, note = None, ""
+        if store is not None:  # saved as asked: a server stopped mid-answer still leaves the question in the chat
+            try:
+                turn = store.ask(chat_id, question, {"as_of": as_of, "date_from": date_from, "date_to": date_to,
+                                                     "top_k": int(top_k) if top_k and int(top_k) != default_k else None})
+                chat_id = turn.chat_id
+                turn_ids[str(len(chat) - 1)] = turn.id
+            except Exception as exc:  # noqa: BLE001 - the question is still answered; the failure is one line
+                note = f"<p class='qa-error'>not saved: {html.escape(error_line(exc))}</p>"
+        yield "", chat, turns, sources, gr.skip(), note, chat_id, turn_ids
         answer, draft, verified = None, "", []
         try:
             for event in assistant.stream(question, history=turns, as_of=as_of or None, date_from=date_from or None,
@@ -259,24 +272,38 @@ def build_app(assistant: Assistant) -> gradio.Blocks:
                 elif event.kind == "answer":
                     answer = event.answer
                     continue
-                yield "", chat, turns, sources, gr.skip(), ""
+                yield "", chat, turns, sources, gr.skip(), note, chat_id, turn_ids
         except Exception as exc:  # noqa: BLE001 - every failure becomes one line, never a traceback
             line = error_line(exc)
             chat[-1] = {"role": "assistant", "content": f"**Error:** {md_escape(line)}"}
-            yield "", chat, turns, sources, gr.skip(), f"<p class='qa-error'>{html.escape(line)}</p>"
+            _saved(lambda: store.fail(turn.id, line), turn)
+            yield "", chat, turns, sources, gr.skip(), f"<p class='qa-error'>{html.escape(line)}</p>", \
+                chat_id, turn_ids
             return
         if answer is None:  # the Assistant always ends with an answer event; say so rather than hang
-            yield "", chat, turns, sources, gr.skip(), "<p class='qa-error'>no answer came back</p>"
+            yield "", chat, turns, sources, gr.skip(), "<p class='qa-error'>no answer came back</p>", \
+                chat_id, turn_ids
             return
         panel = render_sources(answer)
         chat[-1] = {"role": "assistant", "content": render_answer(answer)}
         sources[str(len(chat) - 1)] = panel
-        yield "", chat, [*turns, question], sources, panel, ""
+        note += _saved(lambda: store.answer(turn.id, answer), turn)
+        yield "", chat, [*turns, question], sources, panel, note, chat_id, turn_ids
+
+    def _saved(write: Any, turn: Any) -> str:
+        """Run one chats-database write for a saved turn; a failure is one line, the answer is shown anyway."""
+        if turn is None:
+            return ""
+        try:
+            write()
+        except Exception as exc:  # noqa: BLE001
+            return f"<p class='qa-error'>not saved: {html.escape(error_line(exc))}</p>"
+        return ""
 
     def show_sources(sources: dict, evt: gr.SelectData) -> Any:
         index = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
         panel = (sources or {}).get(str(index))
-        return panel if panel else gr.skip()
+        return (panel if panel else gr.skip()), index
 
     # Gradio finds the event-data argument by its annotation, which `from __future__ import annotations` turns
     # into a string naming the local `gr`: hand it the class itself.
@@ -306,49 +333,176 @@ def build_app(assistant: Assistant) -> gradio.Blocks:
         return "<br>".join(lines), render_stats(assistant)
 
     def clear() -> tuple:
-        return [], [], {}, "", "", ""
+        return [], [], {}, "", "", "", None, {}, gr.update(choices=saved.choices(store), value=None), "", None
+
+    # -- saved chats: open, rename, delete, export, feedback (qa/ui/saved.py) --
+    def open_chat(chat_id: str | None) -> tuple:
+        if not chat_id:
+            return (gr.skip(),) * 13
+        try:
+            chat_rec = store.get(chat_id) if store else None
+        except Exception as exc:  # noqa: BLE001 - e.g. deleted in another tab
+            return (*(gr.skip(),) * 5, f"<p class='qa-error'>{html.escape(error_line(exc))}</p>", *(gr.skip(),) * 7)
+        msgs, questions, panels, ids, feedback = saved.messages(chat_rec, render_answer, render_sources, md_escape)
+        last = max((int(k) for k in panels), default=None)
+        panel = panels[str(last)] if last is not None else "<p class='qa-note'>No answered question in this chat.</p>"
+        st = saved.last_settings(chat_rec)
+        return (gr.update(value=msgs, feedback_value=feedback), questions, panels, panel, "", "", chat_id, ids,
+                chat_rec.title, st.get("as_of", ""), st.get("date_from", ""), st.get("date_to", ""),
+                st.get("top_k", default_k))
+
+    def rename_chat(chat_id: str | None, title: str) -> tuple:
+        try:
+            if store is None or not chat_id:
+                raise QAError(saved.NOT_SAVED if store is None else "open or start a chat to rename it")
+            store.rename(chat_id, title)
+        except Exception as exc:  # noqa: BLE001
+            return gr.skip(), f"<p class='qa-error'>{html.escape(error_line(exc))}</p>"
+        return gr.update(choices=saved.choices(store), value=chat_id), ""
+
+    def delete_chat(chat_id: str | None) -> tuple:
+        try:
+            if store is None or not chat_id:
+                raise QAError(saved.NOT_SAVED if store is None else "open a saved chat to delete it")
+            store.delete(chat_id)
+        except Exception as exc:  # noqa: BLE001
+            return (*(gr.skip(),) * 4, f"<p class='qa-error'>{html.escape(error_line(exc))}</p>", *(gr.skip(),) * 5)
+        return clear()[:10]
+
+    def export_answer(fmt: str, chat_id: str | None, turn_ids: dict, selected: int | None) -> tuple:
+        return export(fmt, False, chat_id, turn_ids, selected)
+
+    def export_chat(fmt: str, chat_id: str | None, turn_ids: dict, selected: int | None) -> tuple:
+        return export(fmt, True, chat_id, turn_ids, selected)
+
+    def export(fmt: str, whole: bool, chat_id: str | None, turn_ids: dict, selected: int | None) -> tuple:
+        try:
+            turn_id = None
+            if not whole:
+                ids = {int(k): v for k, v in (turn_ids or {}).items()}
+                pick = selected if selected in ids else max(ids, default=None)
+                if pick is None:
+                    raise QAError("no answer to export yet: ask a question or open a saved chat")
+                turn_id = ids[pick]
+            text, path = saved.export(store, chat_id, turn_id, fmt or "md")
+        except Exception as exc:  # noqa: BLE001
+            return "", None, f"<p class='qa-error'>{html.escape(error_line(exc))}</p>"
+        return text, path, ""
+
+    def rate(turn_ids: dict, evt: gr.LikeData) -> tuple:
+        turn_id = (turn_ids or {}).get(str(evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index))
+        rating = 1 if evt.liked is True else -1 if evt.liked is False else None
+        try:
+            if store is None or turn_id is None:
+                raise QAError(saved.NOT_SAVED if store is None else "only a saved answer can be rated")
+            store.rate(turn_id, rating)
+        except Exception as exc:  # noqa: BLE001
+            return gr.skip(), f"<p class='qa-error'>{html.escape(error_line(exc))}</p>"
+        shown = {1: "👍 saved", -1: "👎 saved"}.get(rating, "rating removed")
+        return turn_id, f"<span class='qa-note'>{shown}: add a note below if you like.</span>"
+
+    rate.__annotations__["evt"] = gr.LikeData
+
+    def save_note(turn_id: int | None, note: str) -> str:
+        try:
+            if store is None or turn_id is None:
+                raise QAError(saved.NOT_SAVED if store is None else "mark an answer with 👍 or 👎 first")
+            store.rate(turn_id, store.turn(turn_id).rating, note or "")
+        except Exception as exc:  # noqa: BLE001
+            return f"<p class='qa-error'>{html.escape(error_line(exc))}</p>"
+        return "<span class='qa-note'>note saved with the answer</span>"
 
     with gr.Blocks(title="News QA", analytics_enabled=False, delete_cache=(3600, 3600)) as app:
         turns = gr.State([])  # earlier questions of this tab, for follow-ups
         sources = gr.State({})  # chat message index → its sources panel
+        chat_id = gr.State(None)  # the saved chat this tab writes to (None: the next question starts one)
+        turn_ids = gr.State({})  # chat message index → its saved turn (for export and feedback)
+        selected = gr.State(None)  # the message last clicked (the answer "Export this answer" writes)
+        rated = gr.State(None)  # the turn last given a thumbs up or down (the note goes with it)
         gr.Markdown("## News QA\nAsk about the indexed articles. Answers cite the sentences they come from.")
-        with gr.Row():
-            with gr.Column(scale=3):
-                chat = gr.Chatbot(label="Chat", elem_id="qa-chat", height=460, feedback_options=None,
-                                  buttons=["copy"], latex_delimiters=[])  # article text with $ is not LaTeX
-                with gr.Row():
-                    box = gr.Textbox(placeholder="Ask a question…", show_label=False, elem_id="qa-question",
-                                     scale=5, max_length=2000, autofocus=True)
-                    send = gr.Button("Ask", variant="primary", elem_id="qa-send", scale=1)
-                    reset = gr.Button("Clear", elem_id="qa-clear", scale=1)
-                error = gr.HTML("", elem_id="qa-error")
-                gr.Examples([[q] for q in EXAMPLES], inputs=[box], label="Examples")
-                gr.Markdown("### Sources")
-                panel = gr.HTML("<p class='qa-note'>The sources of an answer show here; click an answer to see "
-                                "its sources again.</p>", elem_id="qa-sources")
-            with gr.Column(scale=2):
-                with gr.Accordion("Dates and passages", open=True):
-                    as_of = gr.Textbox(label="As of (YYYY-MM-DD)", placeholder="latest", elem_id="qa-as-of")
+        with gr.Tabs(elem_id="qa-tabs"):
+            with gr.Tab("Chat", id="chat", elem_id="qa-tab-chat"), gr.Row():
+                with gr.Column(scale=3):
+                    chat = gr.Chatbot(label="Chat", elem_id="qa-chat", height=460, feedback_options=("Like", "Dislike"),
+                                      buttons=["copy"], latex_delimiters=[])  # article text with $ is not LaTeX
                     with gr.Row():
-                        date_from = gr.Textbox(label="From", placeholder="YYYY-MM-DD", elem_id="qa-from")
-                        date_to = gr.Textbox(label="To", placeholder="YYYY-MM-DD", elem_id="qa-to")
-                    top_k = gr.Slider(1, 20, value=default_k, step=1, label="Passages to read", elem_id="qa-top-k")
-                with gr.Accordion("Add articles", open=True):
-                    files = gr.File(label=f"Files ({', '.join(SUPPORTED)}; up to {MAX_UPLOAD_MB} MB each)",
-                                    file_count="multiple", file_types=[*SUPPORTED, ".gz"], elem_id="qa-upload")
-                    add = gr.Button("Add to index", elem_id="qa-add")
-                    added = gr.HTML("", elem_id="qa-upload-result")
-                with gr.Accordion("Index", open=True):
-                    stats = gr.HTML(render_stats(assistant), elem_id="qa-status")
-                    refresh = gr.Button("Refresh", size="sm", elem_id="qa-refresh")
+                        box = gr.Textbox(placeholder="Ask a question…", show_label=False, elem_id="qa-question",
+                                         scale=5, max_length=2000, autofocus=True)
+                        send = gr.Button("Ask", variant="primary", elem_id="qa-send", scale=1)
+                        reset = gr.Button("New chat", elem_id="qa-clear", scale=1)
+                    error = gr.HTML("", elem_id="qa-error")
+                    gr.Examples([[q] for q in EXAMPLES], inputs=[box], label="Examples")
+                    with gr.Accordion("Export and feedback", open=False, elem_id="qa-export-box"):
+                        with gr.Row():
+                            export_fmt = gr.Radio(saved.FORMATS, value="md", label="Format", elem_id="qa-export-format")
+                            export_one = gr.Button("Export this answer", size="sm", elem_id="qa-export-answer")
+                            export_all = gr.Button("Export the chat", size="sm", elem_id="qa-export-chat")
+                        export_text = gr.Textbox(label="Export (copy it, or download the file)", lines=6,
+                                                 max_lines=12, buttons=["copy"], elem_id="qa-export-text")
+                        export_file = gr.File(label="Download", elem_id="qa-export-file", interactive=False)
+                        with gr.Row():
+                            note = gr.Textbox(label="Note on the answer you marked 👍 or 👎 (optional)", scale=4,
+                                              elem_id="qa-feedback-note", max_length=2000)
+                            note_save = gr.Button("Save note", size="sm", scale=1, elem_id="qa-feedback-save")
+                        feedback_msg = gr.HTML("", elem_id="qa-feedback-result")
+                    gr.Markdown("### Sources")
+                    panel = gr.HTML("<p class='qa-note'>The sources of an answer show here; click an answer to see "
+                                    "its sources again.</p>", elem_id="qa-sources")
+                with gr.Column(scale=2):
+                    with gr.Accordion("Saved chats", open=True, elem_id="qa-saved-box"):
+                        saved_list = gr.Radio(saved.choices(store), label="Reopen a chat", elem_id="qa-saved")
+                        with gr.Row():
+                            title = gr.Textbox(label="Title", scale=3, elem_id="qa-chat-title", max_length=200)
+                            rename = gr.Button("Rename", size="sm", scale=1, elem_id="qa-rename")
+                            delete = gr.Button("Delete", size="sm", scale=1, variant="stop", elem_id="qa-delete")
+                    with gr.Accordion("Dates and passages", open=True):
+                        as_of = gr.Textbox(label="As of (YYYY-MM-DD)", placeholder="latest", elem_id="qa-as-of")
+                        with gr.Row():
+                            date_from = gr.Textbox(label="From", placeholder="YYYY-MM-DD", elem_id="qa-from")
+                            date_to = gr.Textbox(label="To", placeholder="YYYY-MM-DD", elem_id="qa-to")
+                        top_k = gr.Slider(1, 20, value=default_k, step=1, label="Passages to read", elem_id="qa-top-k")
+                    with gr.Accordion("Add articles", open=True):
+                        files = gr.File(label=f"Files ({', '.join(SUPPORTED)}; up to {MAX_UPLOAD_MB} MB each)",
+                                        file_count="multiple", file_types=[*SUPPORTED, ".gz"], elem_id="qa-upload")
+                        add = gr.Button("Add to index", elem_id="qa-add")
+                        added = gr.HTML("", elem_id="qa-upload-result")
+                    with gr.Accordion("Index", open=True):
+                        stats = gr.HTML(render_stats(assistant), elem_id="qa-status")
+                        refresh = gr.Button("Refresh", size="sm", elem_id="qa-refresh")
+            with gr.Tab("Who said what", id="people", elem_id="qa-tab-people"):
+                people_load = people.build(assistant)
+            with gr.Tab("Articles", id="articles", elem_id="qa-tab-articles"):
+                articles_load = articles.build(assistant, on_change=lambda: render_stats(assistant), stats=stats)
 
-        ask_io = dict(fn=respond, inputs=[box, chat, turns, sources, as_of, date_from, date_to, top_k],
-                      outputs=[box, chat, turns, sources, panel, error], concurrency_limit=ASK_CONCURRENCY,
-                      concurrency_id="ask", show_progress_on=[chat])
-        send.click(api_name="ask", **ask_io)
-        box.submit(api_visibility="private", **ask_io)
-        chat.select(show_sources, inputs=[sources], outputs=[panel], api_visibility="private")
-        reset.click(clear, outputs=[chat, turns, sources, panel, error, box], api_visibility="private")
+        ask_io = dict(fn=respond, inputs=[box, chat, turns, sources, as_of, date_from, date_to, top_k, chat_id, turn_ids],
+                      outputs=[box, chat, turns, sources, panel, error, chat_id, turn_ids],
+                      concurrency_limit=ASK_CONCURRENCY, concurrency_id="ask", show_progress_on=[chat])
+        # the saved-chats list follows once the answer is in (kept out of /ask, so the API answers as before)
+        relist = dict(fn=lambda cid: gr.update(choices=saved.choices(store), value=cid), inputs=[chat_id],
+                      outputs=[saved_list], api_visibility="private")
+        send.click(api_name="ask", **ask_io).then(**relist)
+        box.submit(api_visibility="private", **ask_io).then(**relist)
+        chat.select(show_sources, inputs=[sources], outputs=[panel, selected], api_visibility="private")
+        chat.like(rate, inputs=[turn_ids], outputs=[rated, feedback_msg], api_visibility="private")
+        note_save.click(save_note, inputs=[rated, note], outputs=[feedback_msg], api_visibility="private")
+        reset.click(clear, outputs=[chat, turns, sources, panel, error, box, chat_id, turn_ids, saved_list, title,
+                                    selected], api_visibility="private")
+        chat.clear(clear, outputs=[chat, turns, sources, panel, error, box, chat_id, turn_ids, saved_list, title,
+                                   selected], api_visibility="private")  # the chat's own trash button: a new chat
+        saved_list.input(open_chat, inputs=[saved_list],
+                         outputs=[chat, turns, sources, panel, error, box, chat_id, turn_ids, title, as_of, date_from,
+                                  date_to, top_k], api_visibility="private")
+        rename.click(rename_chat, inputs=[chat_id, title], outputs=[saved_list, error], api_visibility="private")
+        delete.click(delete_chat, inputs=[chat_id],
+                     outputs=[chat, turns, sources, panel, error, box, chat_id, turn_ids, saved_list, title],
+                     api_visibility="private")
+        for button, fn in ((export_one, export_answer), (export_all, export_chat)):
+            button.click(fn, inputs=[export_fmt, chat_id, turn_ids, selected],
+                         outputs=[export_text, export_file, feedback_msg], api_visibility="private")
+        # another tab's new chats show up when this one is reloaded
+        app.load(lambda: gr.update(choices=saved.choices(store)), outputs=[saved_list], api_visibility="private")
+        for fn, outputs in (people_load, articles_load):  # fresh after uploads and removals in any tab
+            app.load(fn, outputs=outputs, api_visibility="private")
         add.click(add_files, inputs=[files], outputs=[added, stats], concurrency_limit=1, api_name="add_files")
         refresh.click(lambda: render_stats(assistant), outputs=[stats], api_name="stats")
     app.queue(max_size=QUEUE_SIZE, default_concurrency_limit=ASK_CONCURRENCY)

@@ -200,6 +200,13 @@ class ChatStore:
         turns = [_turn(r) for r in self._read(f"SELECT {_TURN} FROM turns t WHERE t.chat_id = ? ORDER BY t.position", (chat_id,))]
         return Chat(*row[0], n_turns=len(turns), turns=turns)
 
+    def turn(self, turn_id: int) -> Turn:
+        """One saved question with its answer."""
+        rows = self._read(f"SELECT {_TURN} FROM turns t WHERE t.id = ?", (turn_id,))
+        if not rows:
+            raise ChatError(f"no saved answer {turn_id} (its chat was deleted)")
+        return _turn(rows[0])
+
     def find(self, prefix: str) -> Chat:
         """The chat whose id starts with ``prefix`` (the CLI shows 8 characters)."""
         prefix = prefix.strip().lower()

@@ -83,7 +83,7 @@ def to_markdown(data: dict[str, Any]) -> str:
         return _md_turn(data, level="#")
     head = [f"# {data['title']}", "", f"*Chat of {data['created']} (last question {data['updated']}), "
             f"exported {_iso(time.time())} from newsqa.*", ""]
-    return "\n".join(head) + "\n".join(_md_turn(t, level="##") for t in data["turns"])
+    return "\n".join(head) + "\n" + "\n".join(_md_turn(t, level="##") for t in data["turns"])
 
 
 def _md_turn(t: dict[str, Any], level: str) -> str:
