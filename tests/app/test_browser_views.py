@@ -91,13 +91,24 @@ def _export(page, fmt: str, which: str) -> tuple[str, str]:  # noqa: ANN001
     return shown, Path(dl.value.path()).read_text(encoding="utf-8")
 
 
-def test_a_saved_chat_reopens_after_a_reload_with_its_citations(ui):
-    url, proc, _ = ui
+def test_a_saved_chat_reopens_after_a_reload_with_its_citations_and_feedback(ui):
+    url, proc, index = ui
     with chromium_page() as page:
         page.goto(url)
         answer = ask_in_page(page, QUESTION)
         marked = [m.inner_text() for m in page.locator("#qa-sources mark").all()]
         assert "chip" in answer.lower() and marked
+        # feedback: a thumbs up with a note, kept with the saved answer
+        page.locator("#qa-export-box").click()  # the feedback line and note are in "Export and feedback"
+        page.locator('#qa-chat [data-testid="bot"]').last.hover()
+        page.locator("#qa-chat button[aria-label='Like']").last.click()
+        page.locator("#qa-feedback-result").get_by_text("saved").wait_for(timeout=30_000)
+        page.locator("#qa-feedback-note textarea, #qa-feedback-note input").first.fill("right, and quotes him")
+        page.locator("#qa-feedback-save").click()
+        page.locator("#qa-feedback-result").get_by_text("note saved").wait_for(timeout=30_000)
+        store = ChatStore(index / "chats.sqlite")
+        assert [(t.question, t.rating, t.note) for _, t in store.rated()] == [(QUESTION, 1, "right, and quotes him")]
+        store.close()
 
         page.reload()  # a new page: nothing of the chat is left in the browser
         assert page.locator('#qa-chat [data-testid="bot"]').count() == 0
