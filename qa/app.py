@@ -398,7 +398,7 @@ def build_app(assistant: Assistant) -> gradio.Blocks:
             store.rate(turn_id, rating)
         except Exception as exc:  # noqa: BLE001
             return gr.skip(), f"<p class='qa-error'>{html.escape(error_line(exc))}</p>"
-        shown = {1: "👍 saved", -1: "👎 saved"}.get(rating, "rating removed")
+        shown = {1: "thumbs up saved", -1: "thumbs down saved"}.get(rating, "rating removed")
         return turn_id, f"<span class='qa-note'>{shown}: add a note below if you like.</span>"
 
     rate.__annotations__["evt"] = gr.LikeData
@@ -406,7 +406,7 @@ def build_app(assistant: Assistant) -> gradio.Blocks:
     def save_note(turn_id: int | None, note: str) -> str:
         try:
             if store is None or turn_id is None:
-                raise QAError(saved.NOT_SAVED if store is None else "mark an answer with 👍 or 👎 first")
+                raise QAError(saved.NOT_SAVED if store is None else "rate an answer with a thumb up or down first")
             store.rate(turn_id, store.turn(turn_id).rating, note or "")
         except Exception as exc:  # noqa: BLE001
             return f"<p class='qa-error'>{html.escape(error_line(exc))}</p>"
@@ -441,7 +441,7 @@ def build_app(assistant: Assistant) -> gradio.Blocks:
                                                  max_lines=12, buttons=["copy"], elem_id="qa-export-text")
                         export_file = gr.File(label="Download", elem_id="qa-export-file", interactive=False)
                         with gr.Row():
-                            note = gr.Textbox(label="Note on the answer you marked 👍 or 👎 (optional)", scale=4,
+                            note = gr.Textbox(label="Note on the answer you rated with a thumb (optional)", scale=4,
                                               elem_id="qa-feedback-note", max_length=2000)
                             note_save = gr.Button("Save note", size="sm", scale=1, elem_id="qa-feedback-save")
                         feedback_msg = gr.HTML("", elem_id="qa-feedback-result")
