@@ -398,11 +398,18 @@ def _articles(args: argparse.Namespace) -> int:
 
 
 def _chat_store(args: argparse.Namespace):  # noqa: ANN202
+    """The chats database `qa ui` writes for this index; one line when there is none (nothing is created)."""
     from .chats import ChatStore
     from .config import Settings
+    from .errors import ChatError
+    from .text.escape import shown
 
     settings = Settings.load(args.settings, **({"index_dir": args.index} if args.index else {}))
-    return ChatStore(settings.chats.file(settings.index_dir))
+    path = settings.chats.file(settings.index_dir)
+    if not path.is_file():
+        raise ChatError(f"no saved chats for {shown(settings.index_dir)} ({shown(str(path))} does not exist): "
+                        "`qa ui` saves them there; check --index or chats.path")
+    return ChatStore(path)
 
 
 def _chats(args: argparse.Namespace) -> int:

@@ -20,9 +20,16 @@ NOT_SAVED = "saving chats is off (chats.enabled = false): nothing to reopen, exp
 
 
 def open_store(assistant: Assistant) -> ChatStore | None:
-    """The chats database of the assistant's index, or None when chats.enabled is off."""
+    """The chats database of the assistant's index; None when chats.enabled is off, or (with a warning line) when it
+    cannot be opened: a read-only index folder is still served, without saving chats."""
     s = assistant.settings
-    return ChatStore(s.chats.file(s.index_dir)) if s.chats.enabled else None
+    if not s.chats.enabled:
+        return None
+    try:
+        return ChatStore(s.chats.file(s.index_dir))
+    except ChatError as exc:
+        log.warning("chats will not be saved: %s", exc)
+        return None
 
 
 def choices(store: ChatStore | None) -> list[tuple[str, str]]:

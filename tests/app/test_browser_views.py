@@ -8,7 +8,6 @@ import json
 import re
 import signal
 import sqlite3
-import time
 from pathlib import Path
 
 import pytest
@@ -80,7 +79,7 @@ def _open_saved(page, title: str) -> None:  # noqa: ANN001
 
 def _export(page, fmt: str, which: str) -> tuple[str, str]:  # noqa: ANN001
     """Export in the UI; returns (the text shown to copy, the downloaded file's text)."""
-    page.locator(f"#qa-export-format label", has_text={"md": "Markdown", "html": "HTML", "json": "JSON"}[fmt]).click()
+    page.locator("#qa-export-format label", has_text={"md": "Markdown", "html": "HTML", "json": "JSON"}[fmt]).click()
     before = page.locator("#qa-export-text textarea").input_value()
     page.locator(f"#qa-export-{which}").click()
     page.wait_for_function("b => { const t = document.querySelector('#qa-export-text textarea'); return t && t.value && "

@@ -57,3 +57,10 @@ def test_a_reopened_chat_shows_answers_with_their_sources_and_unanswered_questio
 def test_the_api_returns_the_citations_the_export_writes():
     answer = Answer("Q?", "He will not [1].", "not", [_citation()], [])
     assert extras(answer)["citations"] == answer_data(answer)["citations"]
+
+
+def test_an_unwritable_chats_file_serves_the_chat_without_saving_and_says_why(hash_settings, caplog):
+    s = hash_settings.replace(**{"chats.path": "/proc/no-such-dir/chats.sqlite"})
+    assert saved.open_store(SimpleNamespace(settings=s)) is None
+    assert "chats will not be saved: the chats database /proc/no-such-dir/chats.sqlite cannot be opened" in caplog.text
+    assert saved.open_store(SimpleNamespace(settings=hash_settings.replace(**{"chats.enabled": False}))) is None

@@ -49,3 +49,10 @@ def test_chats_list_export_rename_delete_from_the_command_line(tmp_path, capsys)
     capsys.readouterr()
     assert main(["chats", "show", chat_id[:8], "--index", str(tmp_path)]) == 1
     assert capsys.readouterr().err.strip() == f"error: no chat with an id starting {chat_id[:8]!r}: `qa chats list` shows the ids"
+
+
+def test_chats_of_an_index_without_any_is_one_line_and_creates_nothing(tmp_path, capsys):
+    assert main(["chats", "--index", str(tmp_path / "typo")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: no saved chats for") and err.count("\n") == 1
+    assert not (tmp_path / "typo").exists()
