@@ -56,3 +56,23 @@ def test_chats_of_an_index_without_any_is_one_line_and_creates_nothing(tmp_path,
     err = capsys.readouterr().err
     assert err.startswith("error: no saved chats for") and err.count("\n") == 1
     assert not (tmp_path / "typo").exists()
+
+
+def test_qa_ask_format_md_and_json_quote_the_cited_sentences(tmp_path, capsys):
+    from tests.conftest import SAMPLE
+
+    toml = tmp_path / "qa.toml"
+    toml.write_text(f'index_dir = "{tmp_path / "index"}"\n[embedding]\nbackend = "hash"\n[answer]\nabstain_threshold = 0.2\n'
+                    '[llm]\nenabled = false\n')
+    assert main(["--settings", str(toml), "index", str(SAMPLE), "-q"]) == 0
+    capsys.readouterr()
+    question = "Where did Huawei open a new laboratory?"
+    assert main(["--settings", str(toml), "ask", question, "--format", "json", "--as-of", "2021-03-01"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["question"] == question and data["settings"] == {"as_of": "2021-03-01"} and data["citations"]
+    text = (SAMPLE / "huawei-ren-remarks.txt").read_text()
+    assert all(c["sentence"] in text for c in data["citations"])
+    assert main(["--settings", str(toml), "ask", question, "--format", "md", "--as-of", "2021-03-01"]) == 0
+    md = capsys.readouterr().out
+    assert md.startswith(f"# {question}\n") and "*as of 2021-03-01*" in md
+    assert all(f"> {c['sentence']}" in md for c in data["citations"])
