@@ -106,7 +106,7 @@ def test_a_saved_chat_reopens_after_a_reload_with_its_citations_and_feedback(ui)
         page.locator("#qa-feedback-save").click()
         page.locator("#qa-feedback-result").get_by_text("note saved").wait_for(timeout=30_000)
         store = ChatStore(index / "chats.sqlite")
-        assert [(t.question, t.rating, t.note) for _, t in store.rated()] == [(QUESTION, 1, "right, and quotes him")]
+        assert (QUESTION, 1, "right, and quotes him") in [(t.question, t.rating, t.note) for _, t in store.rated()]
         store.close()
 
         page.reload()  # a new page: nothing of the chat is left in the browser
@@ -128,6 +128,20 @@ def test_a_saved_chat_reopens_after_a_reload_with_its_citations_and_feedback(ui)
         assert page.locator("#qa-saved label", has_text=QUESTION).count() == 1
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "app-saved-chat.png"), full_page=True)
+
+        # renamed, then deleted: the list follows, and a deleted chat is gone for good
+        page.locator("#qa-chat-title input, #qa-chat-title textarea").first.fill("Ren and chips")
+        page.locator("#qa-rename").click()
+        page.locator("#qa-saved label", has_text="Ren and chips").wait_for(timeout=30_000)
+        assert page.locator("#qa-saved label", has_text=QUESTION).count() == 0
+        page.locator("#qa-delete").click()
+        page.wait_for_function("() => !/Ren and chips/.test(document.querySelector('#qa-saved')?.innerText || '')",
+                               timeout=30_000)
+        assert page.locator('#qa-chat [data-testid="bot"]').count() == 0
+    store = ChatStore(index / "chats.sqlite")
+    assert "Ren and chips" not in [c.title for c in store.recent()]
+    assert "right, and quotes him" not in [t.note for _, t in store.rated()]  # its feedback went with it
+    store.close()
     assert proc.poll() is None, "the server died"
 
 
