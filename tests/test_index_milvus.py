@@ -148,7 +148,7 @@ def test_changed_article_is_replaced_and_removed_article_deleted(tmp_path):
 
 
 def test_reopen_uses_the_collection_and_a_stale_one_is_rebuilt(tmp_path, monkeypatch):
-    from qa.index.milvus import META, MilvusSearch
+    from qa.index.milvus import META, Milvus
 
     a = _open(tmp_path)
     a.index([SAMPLE], progress=False)
@@ -156,8 +156,8 @@ def test_reopen_uses_the_collection_and_a_stale_one_is_rebuilt(tmp_path, monkeyp
     n = a.stats().chunks
     a.close()
     rebuilt = []
-    real = MilvusSearch.rebuild
-    monkeypatch.setattr(MilvusSearch, "rebuild", lambda self: (rebuilt.append(1), real(self))[1])
+    real = Milvus.rebuild
+    monkeypatch.setattr(Milvus, "rebuild", lambda self: (rebuilt.append(1), real(self))[1])
     b = _open(tmp_path)
     assert b.store.bm25_search("chips", 5) == before and not rebuilt  # in step: used as it is
     # a batch committed to SQLite after the last save (as after a kill -9 mid-ingest): milvus.json lags

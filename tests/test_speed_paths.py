@@ -42,11 +42,11 @@ def test_date_windows_equal_the_sql_query(hash_settings, tmp_path):
     a = _dated_index(hash_settings, tmp_path)
     for lo, hi in WINDOWS:
         for keep in (True, False):
-            got = a.store.chunk_ids_between(lo, hi, keep)
+            got = a.store.backend.chunk_ids_between(lo, hi, keep)
             want = np.sort(a.store.db.chunk_ids_between(lo, hi, keep))
             assert np.array_equal(got, want), (lo, hi, keep)
             assert np.all(got[1:] > got[:-1])  # sorted, no repeats
-    assert len(a.store.chunk_ids_between(None, "2023-06-15")) > len(a.store.chunk_ids_between(None, "2023-06-15", False)) > 0
+    assert len(a.store.backend.chunk_ids_between(None, "2023-06-15")) > len(a.store.backend.chunk_ids_between(None, "2023-06-15", False)) > 0
 
 
 def test_bm25_ranks_as_the_two_evaluation_query_did(hash_settings, tmp_path):
@@ -57,7 +57,7 @@ def test_bm25_ranks_as_the_two_evaluation_query_did(hash_settings, tmp_path):
         expr = fts_query(query)
         want = [(int(r), float(s)) for r, s in db._all(old, (expr, 10))]
         assert db.bm25(expr, 10) == want and want
-        allowed = a.store.chunk_ids_between("2023-03-01", "2023-08-31")
+        allowed = a.store.backend.chunk_ids_between("2023-03-01", "2023-08-31")
         allowed_set = set(allowed.tolist())
         want = [(r, s) for r, s in (tuple(x) for x in db._all(old, (expr, 200))) if r in allowed_set][:10]
         assert db.bm25(expr, 10, allowed) == want
@@ -125,7 +125,7 @@ def test_save_turns_a_flat_index_past_exact_search_max_into_hnsw(hash_settings, 
     hits = a.store.dense_search(a.embedder.embed(["topic3 word7"])[0], 5)
     a.close()
     b = Assistant.open(settings=settings)
-    assert len(b.store._vectors_ready()) == n and b.store._vectors_ready().kind == "IndexHNSWFlat"
+    assert len(b.store.backend.vectors()) == n and b.store.backend.vectors().kind == "IndexHNSWFlat"
     assert b.store.dense_search(b.embedder.embed(["topic3 word7"])[0], 5) == hits
 
 

@@ -44,10 +44,10 @@ def test_changed_article_replaces_its_chunks(hash_settings, tmp_path):
     texts = [p.text for p in a.search_keyword("zebras", 5)]
     assert texts and "zebras" in texts[0]
     assert not a.search_keyword("topic1", 5)  # old chunks of the article are gone from BM25 ...
-    assert len(a.store._vectors_ready()) == a.stats().chunks == before  # ... and from FAISS (one chunk each)
+    assert len(a.store.backend.vectors()) == a.stats().chunks == before  # ... and from FAISS (one chunk each)
     a.close()
     reopened = Assistant.open(settings=hash_settings)  # the saved FAISS file matches the database
-    assert len(reopened.store._vectors_ready()) == before
+    assert len(reopened.store.backend.vectors()) == before
 
 
 def test_remove_and_prune(hash_settings, tmp_path):
@@ -60,7 +60,7 @@ def test_remove_and_prune(hash_settings, tmp_path):
     r = a.index([folder], prune=True, progress=False)
     assert r.removed == 1 and r.added == 1  # a0000 came back, a0001 pruned
     assert a.stats().articles == 3
-    assert len(a.store._vectors_ready()) == a.stats().chunks  # FAISS holds no vector of a removed article
+    assert len(a.store.backend.vectors()) == a.stats().chunks  # FAISS holds no vector of a removed article
 
 
 def test_other_embedding_or_chunking_is_a_clear_error(hash_settings):
