@@ -95,7 +95,8 @@ def default_index_dir(corpus: Sequence[str | Path]) -> Path:
 
 def ensure_indexed(assistant: Any, corpus: Sequence[str | Path], progress: bool = True) -> int:
     """Index ``corpus`` unless every article in it is already stored unchanged (then nothing is written)."""
-    from qa.ingest.load import Skipped, content_hash, load_paths
+    from qa.ids import content_hash
+    from qa.ingest.load import Skipped, load_paths
 
     articles = [a for a in load_paths(corpus, assistant.settings.ingest.max_file_mb) if not isinstance(a, Skipped)]
     known = assistant.store.known_hashes([a.id for a in articles])

@@ -24,7 +24,7 @@ from .embed import Embedder, make_embedder
 from .generate import Generator, make_generator
 from .generate.prompts import Prompts
 from .index import Index, Stats
-from .ingest import IngestReport, ingest
+from .ingest import IngestReport, ingest, resolve_ids
 from .news import speakers as news
 from .search import Retriever, make_request
 from .search.request import SearchRequest
@@ -81,7 +81,7 @@ class Assistant:
     def remove(self, ids_or_paths: Sequence[str]) -> int:
         """Remove articles by id, or every article loaded from the given files/folders."""
         with self.write_lock:
-            n = self.store.remove(self.store.resolve_ids(ids_or_paths))
+            n = self.store.remove(resolve_ids(self.store, ids_or_paths))
             self.store.save()
         return n
 
@@ -90,11 +90,11 @@ class Assistant:
 
     def speakers(self, limit: int = 20) -> list[news.Speaker]:
         """The most quoted people with their name variants."""
-        return news.speakers(self.store, limit)
+        return news.speakers(self.store.db, limit)
 
     def quotes(self, name: str, about: str | None = None, limit: int = 10) -> list[news.Quote]:
         """What ``name`` (any name variant) said, optionally about a topic, best first."""
-        return news.quotes(self.store, name, about=about, embedder=self.embedder, limit=limit)
+        return news.quotes(self.store.db, name, about=about, embedder=self.embedder, limit=limit)
 
     # -- search ---------------------------------------------------------------------------------
     def search(self, query: str, k: int | None = None, *, as_of: DateLike = None, date_from: DateLike = None,
@@ -122,7 +122,7 @@ class Assistant:
         further ones (qa/answer/shape.py)."""
         s, t = self.settings, time.perf_counter()
         req = make_request(query, as_of, date_from, date_to, top_k=top_k, newest=self.store.newest_date)
-        speaker = news.focus(self.store, query, self.embedder, as_of=req.as_of, date_from=req.date_from, date_to=req.date_to)
+        speaker = news.focus(self.store.db, query, self.embedder, as_of=req.as_of, date_from=req.date_from, date_to=req.date_to)
         if speaker:  # "what did X say about Y": X's statements on Y are one more ranked list
             req.extra.append(speaker.chunks)
         shape = shape_of(question, query, bool(choices), speaker=bool(speaker))
@@ -172,7 +172,7 @@ class Assistant:
             return max((sc for _, sc in self.retriever.keyword(text, 1, window)), default=0.0)
 
         return Services(self.settings, self.prompts, lambda: self.generator, self.embedder, self.store.idf,
-                        lambda: news.aliases(self.store), keyword_best)
+                        lambda: news.aliases(self.store.db), keyword_best)
 
 
 def build_index(paths: Sequence[str | Path], index_dir: str | Path | None = None, *, settings: Settings | None = None,

@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from qa.ingest.load import Skipped, content_hash, load_paths
+from qa.ids import content_hash
+from qa.ingest.load import Skipped, load_paths
 from qa.types import Article
 
 from .conftest import SAMPLE_ARTICLE, needs_shared

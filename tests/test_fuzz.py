@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from qa.errors import QAError
+from qa.ingest import resolve_ids
 from qa.ingest.load import Skipped, load_file
 
 from .conftest import SAMPLE
@@ -329,7 +330,7 @@ def test_a_folder_of_hostile_entries_is_read_without_a_hang_a_traceback_or_a_for
         a.index([folder], progress=False)
         for path in files:
             want = {i.id for i in load_paths([path]) if not isinstance(i, Skipped)}
-            assert set(a.store.resolve_ids([str(path)])) >= want, path
+            assert set(resolve_ids(a.store, [str(path)])) >= want, path
             assert set(a.store.ids_from_origins([path])) == want, path
     finally:
         a.close()

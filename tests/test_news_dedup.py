@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from types import SimpleNamespace
 
 import pytest
 
@@ -100,7 +101,8 @@ def test_an_index_built_before_enrichment_is_enriched_without_reembedding(hash_s
     from qa.ingest import ingest
 
     a = Assistant.open(settings=hash_settings, create=True)
-    ingest([corpus], a.store, a.embedder, a.settings, progress=False, enricher=lambda article: None)
+    none = SimpleNamespace(extract=lambda article: None, keep=None)  # an ingest that enriches nothing
+    ingest([corpus], a.store, a.embedder, a.settings, progress=False, enricher=none)
     assert a.store.db.conn.execute("SELECT COUNT(*) FROM quotes").fetchone()[0] == 0
     assert story_ids(a)["wire"] == "wire"
 

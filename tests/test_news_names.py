@@ -110,7 +110,7 @@ def test_a_variant_finds_the_whole_person(two_rens):
 def test_quotes_about_a_topic_without_a_model_use_words(two_rens):
     from qa.news.speakers import quotes
 
-    rows = quotes(two_rens.store, "Ren Zhengfei", about="chip", embedder=None)
+    rows = quotes(two_rens.store.db, "Ren Zhengfei", about="chip", embedder=None)
     assert [q.statement for q in rows] == ["We will not invest in chip technology"]
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
 from qa.text.dates import resolve_time
 
@@ -115,7 +116,7 @@ def test_an_article_over_max_article_chars_is_cut_at_a_sentence_end_before_enric
     seen: list[int] = []
     warned: list[str] = []
     report = ingest([tmp_path / "src"], store, emb, settings, progress=False, on_skip=lambda s: warned.append(str(s)),
-                    enricher=lambda a: seen.append(len(a.text)))
+                    enricher=SimpleNamespace(extract=lambda a: seen.append(len(a.text)), keep=None))
     (article,) = store.iter_articles()
     assert 1000 < len(article.text) <= 2000 and article.text.endswith("pounds.")
     assert seen == [len(article.text)]  # the enrichment (quote extraction) read the cut text only

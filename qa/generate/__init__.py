@@ -29,6 +29,18 @@ class Generator(Protocol):
     def count_tokens(self, text: str) -> int: ...
 
 
+class Reader(Generator, Protocol):
+    """A generator that also reads raw prompts (the llama.cpp backend; `qa.answer.model.can_read` tells)."""
+
+    def chat_prompt(self, messages: Sequence[Message], reply_prefix: str = "") -> str: ...
+
+    def complete(self, prompt: str, max_tokens: int, stop: Sequence[str] = (), stream: bool = False) -> str | Iterator[str]: ...
+
+    def next_token_logprobs(self, prompt: str, options: Sequence[str]) -> list[float]:
+        """Log-probabilities of each option as the next token(s) after the prompt."""
+        ...
+
+
 # llm.backend → "module:class" (imported on first use: llama_cpp is heavy, and each backend needs only its own)
 BACKENDS = {"llama": "qa.generate.llama:LlamaCppGenerator", "openai": "qa.generate.openai:OpenAIGenerator"}
 

@@ -19,21 +19,21 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import shutil
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..config import Settings
-from ..errors import ConfigError, StoreError
-from ..text.escape import shown, valid_utf8
-from ..types import Article, Chunk, Passage
+from ..errors import StoreError
+from ..ids import legacy_ids
+from ..text.escape import valid_utf8
+from ..types import Article, Chunk, Enrichment, Passage
 from . import manifest
 from .backend import BACKENDS, Backend, ChunkRow, DateWindow, backend_class, open_backend
 from .db import Database
@@ -41,10 +41,15 @@ from .keyword import idf_from_counts, phrase
 from .lock import WriterLock
 from .schema import DB, FILES, MANIFEST
 
+if TYPE_CHECKING:
+    from ..embed import Embedder
+
 log = logging.getLogger(__name__)
 
 # (article, content hash, chunks, vectors[len(chunks), dim], chunk text hashes, enrichment or None)
-WriteItem = tuple[Article, str, Sequence[Chunk], np.ndarray, Sequence[str], Any]
+WriteItem = tuple[Article, str, Sequence[Chunk], np.ndarray, Sequence[str], Enrichment | None]
+# stores an article's enrichment inside the write transaction, handed the database (qa/news's NewsEnricher.keep)
+Keep = Callable[[Database, Article, Enrichment], None]
 
 
 @dataclass
@@ -74,7 +79,7 @@ class Stats:
 class Index:
     """One index folder. Thread-safe: the database lock guards every read and write."""
 
-    def __init__(self, path: str | Path, settings: Settings, embedder: Any, *, create: bool = True,
+    def __init__(self, path: str | Path, settings: Settings, embedder: Embedder, *, create: bool = True,
                  rebuild: bool = False) -> None:
         self.path = Path(path).expanduser()
         self.settings = settings
@@ -155,13 +160,15 @@ class Index:
         return self.db.generation()
 
     # -- writing ----------------------------------------------------------------------------------
-    def write_batch(self, items: Sequence[WriteItem], enrich_only: Sequence[tuple[str, Any]] = ()) -> None:
-        """Add or replace articles with their chunks, vectors and news enrichment, in one transaction.
+    def write_batch(self, items: Sequence[WriteItem], enrich_only: Sequence[tuple[str, Enrichment]] = (),
+                    keep: Keep | None = None) -> None:
+        """Add or replace articles with their chunks, vectors and enrichment, in one transaction.
 
-        ``enrich_only``: (article id, enrichment) of stored articles that only lack their news enrichment.
+        ``enrich_only``: (article id, enrichment) of stored articles that only lack their enrichment; ``keep``
+        stores each enrichment (needed when there is one).
         """
-        from ..news import store_enrichment
-
+        if keep is None and (enrich_only or any(item[-1] is not None for item in items)):
+            raise ValueError("write_batch: enrichments were given without `keep` to store them")
         with self.writing(), self.lock:
             self.backend.load()  # in step with the database before this change, so the change extends it
             added: list[ChunkRow] = []
@@ -177,9 +184,9 @@ class Index:
                         added.append(ChunkRow(cid, article.id, article.published, article.title, chunk.text, vec))
                 for article, *_, enrichment in items:
                     if enrichment is not None:
-                        store_enrichment(self.db, article, enrichment, self.settings.ingest.dedup_threshold)
+                        keep(self.db, article, enrichment)
                 for article_id, enrichment in enrich_only:
-                    store_enrichment(self.db, self.db.article(article_id), enrichment, self.settings.ingest.dedup_threshold)
+                    keep(self.db, self.db.article(article_id), enrichment)
             self.backend.apply(removed, added, before, self.generation())
 
     def remove(self, article_ids: Iterable[str]) -> int:
@@ -221,8 +228,6 @@ class Index:
         found = self.db.ids_from_origins(valid_utf8(str(r)) for r in roots)  # as load.py records a name's bytes
         legacy = self.db.relative_origins()
         if legacy:
-            from ..ingest.load import legacy_ids  # how an article id was derived from its file's path
-
             found.update(legacy_ids(legacy, roots))
         return found
 
@@ -234,28 +239,6 @@ class Index:
         if origins:
             with self.writing():
                 self.db.set_origins(origins.items())
-
-    def resolve_ids(self, ids_or_paths: Iterable[str]) -> list[str]:
-        """Article ids for items that are ids, or files/folders whose articles were indexed.
-
-        An empty item is an error (`qa remove "$F"` with F unset named the current folder), and so is a path
-        naming one file that would match the articles of several."""
-        from ..ingest.load import SUPPORTED, _extension  # which names are files the ingest reads
-
-        ids: set[str] = set()
-        for item in ids_or_paths:
-            if not item.strip():
-                raise ConfigError(f"an empty id or path was given ({item!r}; an unset shell variable?): name the "
-                                  "articles' ids, or the files or folders they were loaded from")
-            path = Path(item).expanduser()
-            found = self.ids_from_origins([item]) if path.exists() or "/" in item else {}
-            one_file = path.is_file() or (not path.exists() and _extension(path) in SUPPORTED)
-            files = {_file_of(o) for o in found.values()}
-            if one_file and len(files) > 1:
-                raise StoreError(f"{shown(item)} names one file, but the articles of {len(files)} files match it "
-                                 f"({', '.join(shown(f) for f in sorted(files)[:3])}, ...): nothing was removed")
-            ids |= set(found) if found else {valid_utf8(item)}
-        return sorted(ids)
 
     def newest_date(self) -> str | None:
         return self.db.newest_date()
@@ -333,11 +316,6 @@ def _compare_counts(path: Path, found: dict[str, Any] | None, db: Database) -> N
     if isinstance(chunks, int) and chunks > 0 and counts["chunks"] == 0:
         raise StoreError(f"{path / DB} holds no chunks but {MANIFEST} records {chunks}: restore the index folder "
                          f"from a backup, or rebuild it with `qa index PATH --index {path} --rebuild`")
-
-
-def _file_of(origin: str) -> str:
-    """The file an origin names: path, path:line (JSONL, CSV), path#n (JSON) or path#entryN (feeds)."""
-    return re.sub(r"(?::\d+|#\d+|#entry\d+)$", "", origin)
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
