@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .bench import disk_mb, latency, load_avg, peak_rss_mb, rss_mb
+from .bench.probes import disk_mb, latency, load_avg, peak_rss_mb, rss_mb
 from .hit_at_k import DEV, KS, distinct_articles, load_questions
 
 REPO = Path(__file__).resolve().parent.parent
