@@ -1,7 +1,7 @@
 """Wall seconds of a streamed answer four ways: in process, through llama_cpp.server, through `qa serve` (with the
 model in its process, and with llama_cpp.server behind it), interleaved per question so a busy machine slows all alike.
 
-    .venv/bin/python -m eval.serve_speed --index index/sample [--rounds 2] [--threads 1]
+    .venv/bin/python -m eval.bench.serve_speed --index index/sample [--rounds 2] [--threads 1]
 
 Every way uses the same GGUF (llm.model, default the packaged SmolLM2) with the same llama.cpp thread count,
 each is warmed up with one question first, and the prompt prefix cache of each model is what a warm server has.

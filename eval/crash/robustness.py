@@ -1,6 +1,6 @@
 """Crash safety and concurrency, measured on small indexes (issue 16): prints the figures, asserts nothing.
 
-    .venv/bin/python -m eval.robustness [kill9] [concurrency] [--articles N] [--threads T] [--questions Q] [--llm]
+    .venv/bin/python -m eval.crash.robustness [kill9] [concurrency] [--articles N] [--threads T] [--questions Q] [--llm]
 
 kill9: `qa index` (hash embedder) of N generated news articles is killed with SIGKILL at five moments: as soon as
   the database exists, after the first committed batch, half-way, at 90%, and once every batch is committed (the
@@ -28,7 +28,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from ..data import REPO
+
 SAMPLE = REPO / "corpus" / "sample"
 QA = [sys.executable, "-m", "qa.cli"]
 ENV = dict(os.environ, QA_EMBED_BACKEND="hash", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
