@@ -14,13 +14,14 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 # settings built without the environment.
 os.environ.setdefault("QA_MODEL", "smollm2-135m")
 import qa.generate.models as _models  # noqa: E402
+from eval import data as shared_data  # noqa: E402
 
 _models.DEFAULT = os.environ["QA_MODEL"] if os.environ["QA_MODEL"] in _models.NAMES else "smollm2-135m"
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "corpus" / "sample"
 SAMPLE_ARTICLE = SAMPLE / "huawei-ren-remarks.txt"
-SHARED = (REPO.parent / "shared" / "data").resolve()
+SHARED = shared_data.SHARED.resolve()  # eval/data.py: the one module that knows where ../shared/data lies
 SEED_QUESTIONS = SHARED / "seed" / "questions.jsonl"
 DEV = SHARED / "realtimeqa-dev"
 

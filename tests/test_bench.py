@@ -1,4 +1,4 @@
-"""The benchmark command (eval/bench.py) on a small generated corpus with the hash embedder and no LLM."""
+"""The benchmark command (eval/bench/) on a small generated corpus with the hash embedder and no LLM."""
 
 from __future__ import annotations
 
@@ -7,7 +7,11 @@ import json
 
 import pytest
 
-from eval import bench
+from eval.bench.cli import main
+from eval.bench.corpus import parse_sizes, pick_queries, write_slices
+from eval.bench.plot import plot
+from eval.bench.probes import pct
+from eval.bench.render import render_table
 
 TOPICS = ["council budget vote", "storm flooding coast", "central bank interest rates", "football cup final",
           "election results count", "oil prices market", "school strike teachers", "hospital waiting lists"]
@@ -25,25 +29,25 @@ def _corpus(path, n=30):
 
 
 def test_percentiles_and_sizes():
-    assert bench.pct([], 50) is None
-    assert bench.pct([3.0, 1.0, 2.0], 50) == 2.0
-    assert bench.pct([1.0, 2.0, 3.0, 4.0], 95) == pytest.approx(3.85)
-    assert bench.parse_sizes("1000,10000,all", 7578) == [1000, 7578]
-    assert bench.parse_sizes("all,5", 3) == [3]
+    assert pct([], 50) is None
+    assert pct([3.0, 1.0, 2.0], 50) == 2.0
+    assert pct([1.0, 2.0, 3.0, 4.0], 95) == pytest.approx(3.85)
+    assert parse_sizes("1000,10000,all", 7578) == [1000, 7578]
+    assert parse_sizes("all,5", 3) == [3]
 
 
 def test_slices_stream_the_corpus_in_order(tmp_path):
     corpus = _corpus(tmp_path / "c.jsonl.gz", 12)
-    paths = bench.write_slices(corpus, [5, 12], tmp_path / "slices")
+    paths = write_slices(corpus, [5, 12], tmp_path / "slices")
     ids = [[json.loads(x)["id"] for x in p.read_text().splitlines()] for p in paths]
     assert ids == [[f"a{i}" for i in range(5)], [f"a{i}" for i in range(5, 12)]]
-    assert len(bench.pick_queries(paths[0], 3)) == 3
+    assert len(pick_queries(paths[0], 3)) == 3
 
 
 def test_bench_end_to_end_with_fakes(tmp_path, capsys):
     corpus = _corpus(tmp_path / "c.jsonl.gz", 30)
     out = tmp_path / "out"
-    rc = bench.main(["--corpus", str(corpus), "--sizes", "10,all", "--backend", "hash", "--no-llm", "--inline",
+    rc = main(["--corpus", str(corpus), "--sizes", "10,all", "--backend", "hash", "--no-llm", "--inline",
                      "--queries", "6", "--answers", "3", "--reference-articles", "10", "--hnsw-queries", "20",
                      "--out", str(out)])
     assert rc == 0
@@ -68,14 +72,14 @@ def test_bench_end_to_end_with_fakes(tmp_path, capsys):
 
 
 def test_missing_corpus_is_one_line(tmp_path, capsys):
-    assert bench.main(["--corpus", str(tmp_path / "nope.jsonl"), "--out", str(tmp_path / "o")]) == 1
+    assert main(["--corpus", str(tmp_path / "nope.jsonl"), "--out", str(tmp_path / "o")]) == 1
     assert "does not exist" in capsys.readouterr().err
 
 
 def test_report_only_rebuilds_from_partial_results(tmp_path, capsys):
     corpus = _corpus(tmp_path / "c.jsonl.gz", 12)
     out = tmp_path / "out"
-    assert bench.main(["--corpus", str(corpus), "--sizes", "6,all", "--backend", "hash", "--no-llm", "--inline",
+    assert main(["--corpus", str(corpus), "--sizes", "6,all", "--backend", "hash", "--no-llm", "--inline",
                        "--queries", "3", "--answers", "0", "--reference-articles", "0", "--no-hnsw",
                        "--out", str(out)]) == 0
     (out / "bench.png").unlink()
@@ -83,7 +87,7 @@ def test_report_only_rebuilds_from_partial_results(tmp_path, capsys):
     fast["sizes"] = fast["sizes"][:1]  # as if the run had been stopped during the second size
     (out / "work" / "fast.json").write_text(json.dumps(fast))
     capsys.readouterr()
-    assert bench.main(["--report-only", "--out", str(out)]) == 0
+    assert main(["--report-only", "--out", str(out)]) == 0
     table = capsys.readouterr().out
     assert "| qa (hash) | 6 |" in table and "| qa (hash) | 12 |" not in table
     assert (out / "bench.png").is_file() and json.loads((out / "bench.json").read_text())["plan"]["total"] == 12
@@ -94,7 +98,7 @@ def test_hnsw_recall_on_an_existing_index(tmp_path, capsys):
 
     corpus = _corpus(tmp_path / "c.jsonl.gz", 20)
     build_index([corpus], tmp_path / "idx", progress=False, **{"embedding.backend": "hash"})
-    assert bench.main(["--hnsw-index", str(tmp_path / "idx"), "--hnsw-queries", "15"]) == 0
+    assert main(["--hnsw-index", str(tmp_path / "idx"), "--hnsw-queries", "15"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["queries"] == 15 and result["vectors"] > 15 and result["recall_at_10"] > 0.5
 
@@ -106,7 +110,7 @@ def test_scale_index_is_measured_read_only_with_dated_searches(tmp_path, capsys)
     build_index([corpus], tmp_path / "scale", progress=False, **{"embedding.backend": "hash"})
     before = sorted((p.name, p.stat().st_mtime_ns) for p in (tmp_path / "scale").iterdir() if p.suffix != ".sqlite-shm")
     out = tmp_path / "out"
-    assert bench.main(["--corpus", str(corpus), "--sizes", "8,all", "--backend", "hash", "--no-llm", "--inline",
+    assert main(["--corpus", str(corpus), "--sizes", "8,all", "--backend", "hash", "--no-llm", "--inline",
                        "--queries", "5", "--answers", "0", "--reference-articles", "0", "--hnsw-queries", "10",
                        "--scale-index", str(tmp_path / "scale"), "--out", str(out)]) == 0
     result = json.loads((out / "bench.json").read_text())
@@ -148,9 +152,9 @@ def test_report_renders_every_section_from_results(tmp_path):
                   "gemm_gmac_per_s_1_thread": 190.0, "gemm_share_of_model": 0.5, "ceiling_1_thread_texts_per_s": 80.0,
                   "profile_share": {"QAttention": 0.4, "DynamicQuantizeMatMul": 0.3}},
     }
-    table = bench.render_table(results)
+    table = render_table(results)
     for text in ("qwen2.5-coder-1.5b", "+1 CPU-bound process", "`complete`", "cold `qa ask`", "1 thread",
                  "adaptive", "Compute limit", "avx512_vnni"):
         assert text in table, text
-    bench.plot(results, tmp_path / "p.png")
+    plot(results, tmp_path / "p.png")
     assert (tmp_path / "p.png").stat().st_size > 10_000

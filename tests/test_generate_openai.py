@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from eval.serving import free_port, running
 from qa.config import LLMSettings, Settings
 from qa.errors import ConfigError, ModelError
 from qa.generate import make_generator
@@ -26,12 +25,6 @@ from qa.generate.openai import OpenAIGenerator, estimate_tokens
 from .conftest import SAMPLE
 
 QUESTION = "What did Ren say about chips?"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Scripted:
@@ -294,28 +287,10 @@ def llama_server(tmp_path_factory):
     cmd = [sys.executable, "-c", launch, "--model", str(default_model_path()), "--host", "127.0.0.1",
            "--port", str(port), "--n_ctx", "2048", "--n_threads", "1", "--n_threads_batch", "1"]
     log_path = tmp_path_factory.mktemp("llama-server") / "server.log"
-    log = log_path.open("w")  # a file, not a pipe: llama.cpp's load log would fill a pipe nobody reads and stall it
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, text=True)
+    # its log goes to a file, not a pipe: llama.cpp's load log would fill a pipe nobody reads and stall it
     url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"llama_cpp.server exited: {log_path.read_text()[-2000:]}")
-        try:
-            urllib.request.urlopen(url + "/models", timeout=2).read()
-            break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("llama_cpp.server did not start within 120 s")
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with running(cmd, url + "/models", "llama_cpp.server", log=log_path, timeout=120, stop_timeout=10):
+        yield url
 
 
 def _settings(index, **kw) -> Settings:

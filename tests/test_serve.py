@@ -12,13 +12,13 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from eval.serving import free_port, running
 from qa.config import ServeSettings
 from qa.serve import APIError, parse_chat
 
@@ -117,12 +117,6 @@ def test_busy_port_is_one_line_and_no_traceback(fake_assistant, hash_settings):
 
 # -- the running server ------------------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(real_sample_index, tmp_path_factory):
     """`qa serve` on the sample index with a token; one llama.cpp thread (the machine's cores are shared)."""
@@ -131,29 +125,10 @@ def server(real_sample_index, tmp_path_factory):
                                     "max_question_chars = 500\n")
     port = free_port()
     env = {**os.environ, "QA_SETTINGS": str(folder / "qa.toml"), "QA_API_TOKEN": TOKEN}
-    log = (folder / "serve.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--index", str(real_sample_index), "--port", str(port)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"qa serve exited: {(folder / 'serve.log').read_text()[-2000:]}")
-        try:
-            urllib.request.urlopen(url + "/health", timeout=2).read()
-            break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("qa serve did not start within 180 s")
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with running([sys.executable, "-m", "qa.cli", "serve", "--index", str(real_sample_index), "--port", str(port)],
+                 url + "/health", "qa serve", log=folder / "serve.log", env=env, timeout=180):
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """Issue 28, writing: one writer at a time (index.lock), and a full disk. Real `qa` processes on real folders
 (hash embeddings); a full disk is a real one (a small tmpfs in a user namespace, where `unshare` allows it).
-Every test here failed before its fix. `python -m eval.races` runs the races 20 times each.
+Every test here failed before its fix. `python -m eval.crash.races` runs the races 20 times each.
 """
 
 from __future__ import annotations

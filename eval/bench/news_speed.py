@@ -1,6 +1,6 @@
 """Cost of news enrichment at ingest (qa/news): milliseconds per article, without the embedding model.
 
-    .venv/bin/python -m eval.news_speed [CORPUS.jsonl(.gz) ...] [--limit N]
+    .venv/bin/python -m eval.bench.news_speed [CORPUS.jsonl(.gz) ...] [--limit N]
 
 For each article: `enrich()` (quote extraction + shingles, before the transaction) and its writer (quotes rows,
 MinHash signature, LSH bands, near-duplicate lookup) into an in-memory SQLite database with the index schema.
@@ -17,8 +17,9 @@ import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-DEFAULT = [REPO.parent / "shared" / "data" / "realtimeqa-dev" / "corpus.jsonl"]
+from ..data import DEV_CORPUS
+
+DEFAULT = [DEV_CORPUS]
 
 
 def read(path: Path, limit: int | None):

@@ -1,7 +1,7 @@
 """Milvus Lite beside FAISS + FTS5: DEV retrieval quality and latency, and the write path at scale (prints figures).
 
-    .venv/bin/python -m eval.milvus_bench dev   [--index index/dev]   [--work /tmp/milvus-bench] [--limit N]
-    .venv/bin/python -m eval.milvus_bench scale [--index index/scale] [--work /tmp/milvus-bench]
+    .venv/bin/python -m eval.bench.milvus_bench dev   [--index index/dev]   [--work /tmp/milvus-bench] [--limit N]
+    .venv/bin/python -m eval.bench.milvus_bench scale [--index index/scale] [--work /tmp/milvus-bench]
 
 Nothing is embedded: every figure starts from the vectors stored in an existing FAISS index's SQLite, copied first
 (the source folder is never opened, so never written). The embedding cost (README Performance) is the same for both
@@ -9,7 +9,7 @@ backends and shared: only the write path and search differ.
 
 dev    copies --index twice: one copy stays FAISS, the other's manifest is switched to index.backend 'milvus' and
        its Milvus Lite collection is built from the stored vectors (timed: bulk rows/s, disk). Then the RealTimeQA
-       DEV questions with an evidence article (eval/hit_at_k.py's set and hit definition) are run on both:
+       DEV questions with an evidence article (eval/studies/hit_at_k.py's set and hit definition) are run on both:
        evidence hit@1/5/10 (hybrid and dense) and warm retrieval latency, backends alternating question by question
        so machine load hits both alike: Assistant.search (embedding, dense + BM25 in the as_of window, fusion,
        diversity) and the two backend calls alone.
@@ -31,10 +31,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .bench import disk_mb, latency, load_avg, peak_rss_mb, rss_mb
-from .hit_at_k import DEV, KS, distinct_articles, load_questions
+from ..data import DEV, REPO
+from ..studies.hit_at_k import KS, distinct_articles, load_questions
+from .probes import disk_mb, latency, load_avg, peak_rss_mb, rss_mb
 
-REPO = Path(__file__).resolve().parent.parent
 INDEX_FILES = ("index.sqlite", "index.sqlite-wal", "manifest.json", "vectors.faiss", "vectors.json")
 
 
@@ -280,7 +280,7 @@ def scale(args: argparse.Namespace) -> dict[str, Any]:
     copy = copy_index(src, work / "scale-src", "faiss")
     out: dict[str, Any] = {"write": {}}
     for backend in ("faiss", "milvus"):
-        proc = subprocess.run([sys.executable, "-m", "eval.milvus_bench", "write", "--backend", backend,
+        proc = subprocess.run([sys.executable, "-m", "eval.bench.milvus_bench", "write", "--backend", backend,
                                "--index", str(copy), "--work", str(work)], capture_output=True, text=True, cwd=REPO)
         if proc.returncode != 0:
             print(proc.stderr, file=sys.stderr)
@@ -293,7 +293,7 @@ def scale(args: argparse.Namespace) -> dict[str, Any]:
     out["postings"] = postings_cost(copy, out["search"]["titles"])
     out["open"] = {}
     for name, folder in (("faiss", copy), ("milvus", work / "scale-milvus")):
-        proc = subprocess.run([sys.executable, "-m", "eval.milvus_bench", "open", "--index", str(folder)],
+        proc = subprocess.run([sys.executable, "-m", "eval.bench.milvus_bench", "open", "--index", str(folder)],
                               capture_output=True, text=True, cwd=REPO)
         out["open"][name] = json.loads(proc.stdout.strip().splitlines()[-1]) if proc.returncode == 0 else {"error": proc.stderr[-300:]}
     w = out["write"]

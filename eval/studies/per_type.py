@@ -1,6 +1,6 @@
 """EM / F1 and gold-in-passages per expected answer type, from a `qa eval` run's per-question records.
 
-    .venv/bin/python -m eval.per_type eval/runs/dev/questions.jsonl
+    .venv/bin/python -m eval.studies.per_type eval/runs/dev/questions.jsonl
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from collections import defaultdict
 def main(argv: list[str] | None = None) -> int:
     from qa.answer.question import analyse
 
-    from .scoring import skipped_for_generation
+    from ..scoring import skipped_for_generation
 
     args = argv if argv is not None else sys.argv[1:]
     if len(args) != 1:
-        print("usage: python -m eval.per_type RUN/questions.jsonl", file=sys.stderr)
+        print("usage: python -m eval.studies.per_type RUN/questions.jsonl", file=sys.stderr)
         return 2
     with open(args[0], encoding="utf-8") as fh:
         rows = [json.loads(line) for line in fh if line.strip()]

@@ -1,6 +1,6 @@
 """Writers racing on one index (issue 28): prints the figures, asserts nothing.
 
-    .venv/bin/python -m eval.races [--runs 20] [--articles 60]
+    .venv/bin/python -m eval.crash.races [--runs 20] [--articles 60]
 
 Three races, each run `--runs` times with a random offset between the two `qa index` processes (hash embeddings):
   new index      two ingests of different folders into a folder that does not exist yet

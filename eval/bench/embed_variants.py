@@ -1,6 +1,6 @@
 """Int8 MiniLM graph variants against the shipped one: the same chunks, interleaved rounds, one thread.
 
-    .venv/bin/python -m eval.embed_variants [--corpus FILE.jsonl(.gz)] [--chunks 96] [--threads 1] [--rounds 3]
+    .venv/bin/python -m eval.bench.embed_variants [--corpus FILE.jsonl(.gz)] [--chunks 96] [--threads 1] [--rounds 3]
 
 The shipped export (qa/embed/ort.py) fuses BERT's attention into one op and quantises it with the matrix products
 (QAttention). The variants: the fused attention kept fp32 with only the MatMuls int8; attention left unfused
@@ -25,7 +25,7 @@ from qa.config import EmbeddingSettings
 from qa.embed import ort as O
 from qa.embed.st import SentenceTransformerEmbedder
 
-DEFAULT_CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "news-scale.jsonl.gz"
+from ..data import SCALE_CORPUS as DEFAULT_CORPUS
 
 
 def chunk_texts(corpus: Path, n: int, words: int = 170) -> list[str]:

@@ -1,7 +1,7 @@
 """Wall seconds of a streamed answer four ways: in process, through llama_cpp.server, through `qa serve` (with the
 model in its process, and with llama_cpp.server behind it), interleaved per question so a busy machine slows all alike.
 
-    .venv/bin/python -m eval.serve_speed --index index/sample [--rounds 2] [--threads 1]
+    .venv/bin/python -m eval.bench.serve_speed --index index/sample [--rounds 2] [--threads 1]
 
 Every way uses the same GGUF (llm.model, default the packaged SmolLM2) with the same llama.cpp thread count,
 each is warmed up with one question first, and the prompt prefix cache of each model is what a warm server has.
@@ -13,36 +13,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
+from contextlib import ExitStack
 from pathlib import Path
+
+from ..serving import free_port, running
 
 QUESTIONS = ["What did Ren say about chips?", "Where did Huawei open a new laboratory?",
              "When was Huawei placed on the US list?", "What did Ren say about a phone call from Joe Biden?"]
 WARM = "Will Huawei sell its smartphone business?"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait(url: str, proc: subprocess.Popen, what: str) -> None:
-    for _ in range(600):
-        if proc.poll() is not None:
-            raise SystemExit(f"{what} exited before it answered {url}")
-        try:
-            urllib.request.urlopen(url, timeout=2).read()
-            return
-        except OSError:
-            time.sleep(0.5)
-    raise SystemExit(f"{what} did not answer {url} within 5 minutes")
 
 
 def through_assistant(a, question: str) -> tuple[float, float]:  # noqa: ANN001
@@ -78,27 +60,25 @@ def main(argv: list[str] | None = None) -> int:
 
     base = Settings.load(**{"index_dir": args.index, "llm.threads": args.threads})
     gguf = resolve_model(base.llm.model)
-    procs: list[subprocess.Popen] = []
     logs = Path(tempfile.mkdtemp(prefix="serve-speed-"))
-    try:
+    with ExitStack() as servers:
         llama_urls = []
         for _ in range(2):  # one per way that uses it: a shared one would find the other way's identical prompt cached
             port = free_port()
-            procs.append(subprocess.Popen(
+            llama_urls.append(f"http://127.0.0.1:{port}/v1")
+            servers.enter_context(running(
                 [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1", "--port", str(port),
                  "--n_ctx", str(base.llm.n_ctx), "--n_threads", str(args.threads), "--n_threads_batch", str(args.threads)],
-                stdout=subprocess.DEVNULL, stderr=(logs / f"llama_cpp.server-{port}.log").open("w")))
-            llama_urls.append(f"http://127.0.0.1:{port}/v1")
-            wait(llama_urls[-1] + "/models", procs[-1], "llama_cpp.server")
+                llama_urls[-1] + "/models", "llama_cpp.server", log=logs / f"llama_cpp.server-{port}.log"))
         (logs / "qa.toml").write_text(f"[llm]\nthreads = {args.threads}\n")
         clients = {}
         for name, extra in (("qa serve (model in its process)", {}),
                             ("qa serve -> llama_cpp.server", {"QA_LLM_BACKEND": "openai", "QA_LLM_BASE_URL": llama_urls[1]})):
             port = free_port()
             env = {**os.environ, "QA_SETTINGS": str(logs / "qa.toml"), "QA_MODEL": str(gguf), **extra}
-            procs.append(subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--index", args.index, "--port", str(port)],
-                                          env=env, stdout=subprocess.DEVNULL, stderr=(logs / f"serve-{port}.log").open("w")))
-            wait(f"http://127.0.0.1:{port}/health", procs[-1], "qa serve")
+            servers.enter_context(running([sys.executable, "-m", "qa.cli", "serve", "--index", args.index, "--port", str(port)],
+                                          f"http://127.0.0.1:{port}/health", "qa serve", log=logs / f"serve-{port}.log",
+                                          env=env))
             clients[name] = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="-", max_retries=0, timeout=600)
 
         local = Assistant.open(settings=base)
@@ -122,14 +102,6 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {name:<34} median " + ", ".join(parts))
         local.close()
         remote.close()
-    finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                p.kill()
     return 0
 
 

@@ -1,6 +1,6 @@
 """Decompression bombs (issue 28): the issue's files, `qa index` on each, its peak memory and time. Prints, asserts nothing.
 
-    .venv/bin/python -m eval.bombs [--keep DIR]
+    .venv/bin/python -m eval.crash.bombs [--keep DIR]
 
 The bombs are built as the issue built them (`gzip -1`, one member): 3 GB of zeros as .jsonl.gz (14 MB) and as
 .json.gz, 1 GB of newlines as .jsonl.gz (4.7 MB). Each `qa index` (hash embeddings, default settings) runs with

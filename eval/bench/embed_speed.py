@@ -1,6 +1,6 @@
 """Embedding throughput of the backends side by side: torch fp32, ONNX fp32, ONNX int8, interleaved per round.
 
-    .venv/bin/python -m eval.embed_speed [--texts 64] [--words 200] [--rounds 4] [--batch-size 32]
+    .venv/bin/python -m eval.bench.embed_speed [--texts 64] [--words 200] [--rounds 4] [--batch-size 32]
 
 Texts are consecutive ~200-word pieces of the RealTimeQA DEV articles. Each round runs every backend once on the
 same texts, so a busy machine slows all of them alike; the int8 / torch ratio is printed per round and as a median.
@@ -16,8 +16,8 @@ import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-CORPUS = REPO.parent / "shared" / "data" / "realtimeqa-dev" / "corpus.jsonl"
+from ..data import DEV_CORPUS as CORPUS
+
 BACKENDS = ("torch", "onnx", "onnx-int8")
 
 

@@ -3,7 +3,7 @@
 Fast (no reader, no LLM): it calls only `Assistant.search` with each question's as_of, the same search
 `Assistant.ask` runs. Use it to shortlist a retrieval setting before a full `qa eval` run.
 
-    python -m eval.sweep ../shared/data/realtimeqa-dev/questions.jsonl --index index/dev \
+    python -m eval.studies.sweep ../shared/data/realtimeqa-dev/questions.jsonl --index index/dev \
         --set retrieval.recency_weight=0,0.5,1,2,3
 """
 
@@ -16,9 +16,9 @@ from typing import Any
 
 from qa.config import Settings
 
-from . import metrics as M
-from .gold import load_gold
-from .scoring import contains_gold, skipped_for_generation
+from .. import metrics as M
+from ..gold import load_gold
+from ..scoring import contains_gold, skipped_for_generation
 
 
 def sweep(gold_path: str, index_dir: str, name: str, values: list[str], limit: int | None = None) -> list[dict[str, Any]]:
@@ -52,7 +52,7 @@ def _line(row: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m eval.sweep", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="python -m eval.studies.sweep", description=__doc__.splitlines()[0])
     p.add_argument("gold")
     p.add_argument("--index", required=True)
     p.add_argument("--set", required=True, metavar="NAME=V1,V2,...", help="a dotted setting and its values")

@@ -1,6 +1,6 @@
 """Does the date handling help retrieval? Evidence-article hit@k on the RealTimeQA DEV set, before and after.
 
-    .venv/bin/python -m eval.retrieval_dates [--index index/dev] [--limit N]
+    .venv/bin/python -m eval.studies.retrieval_dates [--index index/dev] [--limit N]
 
 For the 160 questions that have an evidence article (`evidence_id`) and an `as_of` date, search the index with
 the question and count a hit when the evidence article is among the top k distinct articles (k = 1, 5, 10).
@@ -18,20 +18,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-DEV = REPO.parent / "shared" / "data" / "realtimeqa-dev"
-KS = (1, 5, 10)
-
-
-def load_questions(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8") as fh:
-        rows = [json.loads(line) for line in fh if line.strip()]
-    return [q for q in rows if q.get("evidence_id") and q.get("as_of")]
+from ..data import DEV, REPO
+from .hit_at_k import KS, load_questions  # the same questions and k as hit_at_k
 
 
 def top_articles(passages, n: int) -> list[str]:

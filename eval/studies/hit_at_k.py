@@ -1,6 +1,6 @@
 """Evidence-article hit@k of one or more indexes on the RealTimeQA DEV set: does a faster embedding lose retrieval?
 
-    .venv/bin/python -m eval.hit_at_k --index index/dev --index /tmp/dev-int8 [--limit N]
+    .venv/bin/python -m eval.studies.hit_at_k --index index/dev --index /tmp/dev-int8 [--limit N]
 
 For the questions with an evidence article and an as_of date (160), with the default retrieval settings:
   hybrid   Assistant.search(question, as_of=...) — dense + BM25 + fusion, date filter, recency prior, diversity
@@ -17,8 +17,8 @@ import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-DEV = REPO.parent / "shared" / "data" / "realtimeqa-dev"
+from ..data import DEV, REPO
+
 KS = (1, 5, 10)
 
 

@@ -1,12 +1,12 @@
 """Fit the reader on the RealTimeQA TRAIN set, score it on DEV: cache retrieval once, then iterate offline.
 
-    python -m eval.fit_reader cache --set train        # retrieval + evidence per question (as the Assistant does)
-    python -m eval.fit_reader cache --set dev
-    python -m eval.fit_reader model --set train --every 3 --model qwen2.5-coder-1.5b   # the model's readings
-    python -m eval.fit_reader fit [--model qwen2.5-coder-1.5b]   # fit on TRAIN (week folds), write qa/answer/weights.json
-    python -m eval.fit_reader subset-corpus --shard 0/12 --to /tmp/train-sub12.jsonl.gz   # articles every 12th question can find
-    python -m eval.fit_reader fit --model qwen2.5-coder-1.5b --index index/train12 --stack-only   # the stack only
-    python -m eval.fit_reader report --set dev [--model ...]     # score the shipped weights on DEV (nothing is fit there)
+    python -m eval.fit.reader cache --set train        # retrieval + evidence per question (as the Assistant does)
+    python -m eval.fit.reader cache --set dev
+    python -m eval.fit.reader model --set train --every 3 --model qwen2.5-coder-1.5b   # the model's readings
+    python -m eval.fit.reader fit [--model qwen2.5-coder-1.5b]   # fit on TRAIN (week folds), write qa/answer/weights.json
+    python -m eval.fit.reader subset-corpus --shard 0/12 --to /tmp/train-sub12.jsonl.gz   # articles every 12th question can find
+    python -m eval.fit.reader fit --model qwen2.5-coder-1.5b --index index/train12 --stack-only   # the stack only
+    python -m eval.fit.reader report --set dev [--model ...]     # score the shipped weights on DEV (nothing is fit there)
 
 Sets: train = ../shared/data/realtimeqa-train with index/train, dev = ../shared/data/realtimeqa-dev with index/dev
 (`--index` overrides; an index without the quiz-evidence paragraphs gives the "--no-ev" figures, see `noev-index`).
@@ -31,9 +31,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
-DATA = REPO.parent / "shared" / "data"
-SETS = {"train": DATA / "realtimeqa-train", "dev": DATA / "realtimeqa-dev"}
+from ..data import DEV, REPO, TRAIN
+
+SETS = {"train": TRAIN, "dev": DEV}
 CACHE = Path(os.environ.get("READER_CACHE", "/tmp/reader-cache"))
 WEIGHTS = REPO / "qa" / "answer" / "weights.json"
 
@@ -119,7 +119,7 @@ def load_cache(name: str, index: str) -> list[dict]:
         with open(part, "rb") as fh:
             rows.update(pickle.load(fh))
     if not rows:
-        sys.exit(f"no cache at {path}: run `python -m eval.fit_reader cache --set {name} --index {index}` first")
+        sys.exit(f"no cache at {path}: run `python -m eval.fit.reader cache --set {name} --index {index}` first")
     out = []
     for q in load_questions(name):
         r = rows.get(q["id"])
@@ -210,7 +210,7 @@ def prepare(rows: list[dict], readings: dict[str, dict] | None = None) -> list[d
     from qa.answer import model
     from qa.answer import ranker
 
-    from .scoring import em_f1
+    from ..scoring import em_f1
 
     spans, embed = SpanCache(), EmbedCache()
     items = []
@@ -340,7 +340,7 @@ def predict(it: dict, base: dict[str, dict[str, float]], stack: dict[str, dict[s
     from qa.answer import ranker
     from qa.answer import short as sh
 
-    from .scoring import choice_correct, em_f1, skipped_for_generation
+    from ..scoring import choice_correct, em_f1, skipped_for_generation
 
     r, m = it["row"], it.get("model") if stack else None
     cands, ems = (m["cands"], m["em"]) if m else (it["cands"], it["em"])
@@ -482,7 +482,7 @@ def fit(index: str, l2: float, write: bool = True, k: int = 10, model_name: str 
                                     "weeks": len({it["row"]["week"] for it in items}),
                                     "questions_sha256": sha256(questions_file("train")), "index": str(index),
                                     "date": time.strftime("%Y-%m-%d"), "l2": l2, "folds": k,
-                                    "command": "python -m eval.fit_reader fit" + (f" --model {model_name}" if model_name else ""),
+                                    "command": "python -m eval.fit.reader fit" + (f" --model {model_name}" if model_name else ""),
                                     "cross_validated": {}}}
     for with_model in (False, True) if readings else (False,):
         cv = cross_validate(items, l2, k, with_model)
@@ -511,7 +511,7 @@ def fit(index: str, l2: float, write: bool = True, k: int = 10, model_name: str 
 def _fit_stack_only(items: list[dict], index: str, l2: float, write: bool, k: int, model_name: str | None,
                     readings: dict) -> dict[str, Any]:
     if not readings:
-        sys.exit("error: --stack-only needs --model and that model's readings (python -m eval.fit_reader model ...)")
+        sys.exit("error: --stack-only needs --model and that model's readings (python -m eval.fit.reader model ...)")
     data = json.loads(WEIGHTS.read_text(encoding="utf-8"))
     cv = cross_validate(items, l2, k, with_model=True)
     fig = figures(cv)
@@ -529,10 +529,10 @@ def _fit_stack_only(items: list[dict], index: str, l2: float, write: bool, k: in
     data["fit"]["model"] = model_name
     data["fit"]["model_questions"] = sum(bool(it.get("model")) for it in items)
     data["fit"]["model_fit"] = {"index": str(index), "date": time.strftime("%Y-%m-%d"), "questions": len(items),
-                                "command": f"python -m eval.fit_reader fit --model {model_name} --stack-only",
+                                "command": f"python -m eval.fit.reader fit --model {model_name} --stack-only",
                                 "note": "the stack (short_model, choice_model) is fit on these questions with the "
                                         "feature ranking above fixed; its cross-validation refits both per fold; the "
-                                        "index holds the articles they can find (python -m eval.fit_reader "
+                                        "index holds the articles they can find (python -m eval.fit.reader "
                                         "subset-corpus --shard 0/12: BM25 top 12 for the question and top 3 per "
                                         "choice, as_of rule; 1,937 of 11,453 articles)"}
     if write:
@@ -616,7 +616,7 @@ def noev_index(src: str, dst: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m eval.fit_reader", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="python -m eval.fit.reader", description=__doc__.splitlines()[0])
     p.add_argument("command", choices=["cache", "model", "fit", "report", "noev-index", "subset-corpus"])
     p.add_argument("--model", help="model / fit / report: the language model's readings as features (e.g. qwen2.5-coder-1.5b)")
     p.add_argument("--every", type=int, default=1, help="model: read every n-th question only")

@@ -1,6 +1,6 @@
 """Crash safety and concurrency, measured on small indexes (issue 16): prints the figures, asserts nothing.
 
-    .venv/bin/python -m eval.robustness [kill9] [concurrency] [--articles N] [--threads T] [--questions Q] [--llm]
+    .venv/bin/python -m eval.crash.robustness [kill9] [concurrency] [--articles N] [--threads T] [--questions Q] [--llm]
 
 kill9: `qa index` (hash embedder) of N generated news articles is killed with SIGKILL at five moments: as soon as
   the database exists, after the first committed batch, half-way, at 90%, and once every batch is committed (the
@@ -28,7 +28,9 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from ..data import REPO
+from ..serving import free_port, running
+
 SAMPLE = REPO / "corpus" / "sample"
 QA = [sys.executable, "-m", "qa.cli"]
 ENV = dict(os.environ, QA_EMBED_BACKEND="hash", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
@@ -225,35 +227,11 @@ def concurrency(threads: int, per_thread: int, llm: bool, tmp: Path) -> dict:
 @contextmanager
 def _ui(index: Path, env: dict, extra: list[str], log_path: Path):  # noqa: ANN202 - yields the URL
     """`qa ui --index DIR --port N` in a subprocess, as a user starts it."""
-    import socket
-    import urllib.request
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    log = open(log_path, "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen([*QA, "ui", "--index", str(index), "--port", str(port), *extra], env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
+    port = free_port()
     url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise SystemExit(f"`qa ui` exited with {proc.returncode}: {log_path.read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(url, timeout=5) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(1)
+    with running([*QA, "ui", "--index", str(index), "--port", str(port), *extra], url, "`qa ui`", log=log_path, env=env,
+                 timeout=300, interval=1, stop_timeout=30):
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def main(argv: list[str] | None = None) -> int:
