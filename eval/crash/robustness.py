@@ -72,7 +72,7 @@ def counts(index: Path) -> dict:
         return {"error": str(exc)}
     try:
         c = store.counts()
-        vectors = len(store._vectors_ready())  # loaded when in step with the database, else rebuilt from it
+        vectors = len(store.backend.vectors())  # loaded when in step with the database, else rebuilt from it
         keyword = store.db.keyword_consistency()
         return {"articles": c["articles"], "chunks": c["chunks"], "vectors": vectors, "keyword_rows": keyword["rows"],
                 "keyword_ok": not keyword["chunks_without_row"] and not keyword["rows_without_chunk"]
