@@ -298,7 +298,7 @@ def rescore(out: str | Path) -> dict[str, Any]:
 
 def run_from_cli(args: Any) -> int:
     """`qa eval GOLD [--corpus ...] [--index DIR] [--limit N] [--out DIR] [--choices] [--model GGUF] [--no-llm]`."""
-    overrides: dict[str, Any] = {}
+    overrides: dict[str, Any] = {"preset": getattr(args, "preset", None)}
     if getattr(args, "model", None):
         overrides["llm.model"] = args.model
     if getattr(args, "no_llm", False):

@@ -78,3 +78,11 @@ def real_assistant(real_sample_index):
     a = Assistant.open(real_sample_index)
     yield a
     a.close()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(monkeypatch):
+    """No developer's ./qa.toml reaches a test: settings come from defaults, the test's own file, env and overrides."""
+    import qa.config
+
+    monkeypatch.setattr(qa.config, "default_settings_file", lambda: None)
