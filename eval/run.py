@@ -102,7 +102,7 @@ def ensure_indexed(assistant: Any, corpus: Sequence[str | Path], progress: bool 
     known = assistant.store.known_hashes([a.id for a in articles])
     stale = sum(known.get(a.id) != content_hash(a) for a in articles)
     if not articles or stale:
-        report = assistant.index(list(corpus), progress=progress)
+        report = assistant.add(list(corpus), progress=progress)
         print(f"indexed {', '.join(map(str, corpus))}: {report.summary()}", file=sys.stderr)
     return stale
 

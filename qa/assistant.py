@@ -73,8 +73,8 @@ class Assistant:
         self.store.close()
 
     # -- index ----------------------------------------------------------------------------------
-    def index(self, paths: Sequence[str | Path], *, prune: bool = False, progress: bool = True, on_skip=None) -> IngestReport:  # noqa: ANN001
-        """Add (or update) the articles under ``paths``; usable while questions are being answered."""
+    def add(self, paths: Sequence[str | Path], *, prune: bool = False, progress: bool = True, on_skip=None) -> IngestReport:  # noqa: ANN001
+        """Add (or update) the articles under ``paths`` (`qa index PATH`); usable while questions are being answered."""
         with self.write_lock:
             return ingest(paths, self.store, self.embedder, self.settings, prune=prune, progress=progress, on_skip=on_skip)
 
@@ -180,6 +180,6 @@ def build_index(paths: Sequence[str | Path], index_dir: str | Path | None = None
     """Index files/folders into an index folder (created if needed); returns the ingest report."""
     assistant = Assistant.open(index_dir, settings=settings, create=True, rebuild=rebuild, **overrides)
     try:
-        return assistant.index(paths, prune=prune, progress=progress)
+        return assistant.add(paths, prune=prune, progress=progress)
     finally:
         assistant.close()

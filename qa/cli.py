@@ -163,7 +163,7 @@ def _index(args: argparse.Namespace) -> int:
 
     assistant = _open(args, create=True, rebuild=args.rebuild)
     try:
-        report = assistant.index(args.paths, prune=args.prune, progress=not args.quiet, on_skip=warn)
+        report = assistant.add(args.paths, prune=args.prune, progress=not args.quiet, on_skip=warn)
     finally:
         assistant.close()
     if args.json:

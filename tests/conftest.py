@@ -54,7 +54,7 @@ def fake_assistant(hash_settings):
         gen = ScriptedGenerator(list(replies))
         a = Assistant.open(settings=hash_settings, create=True, generator=gen)
         if paths:
-            a.index(list(paths), progress=False)
+            a.add(list(paths), progress=False)
         return a
 
     return make

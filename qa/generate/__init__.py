@@ -3,7 +3,6 @@
   llama.py       a GGUF model in process through llama-cpp-python (loaded once per process)
   openai.py      any OpenAI-compatible server over HTTP (llama.cpp's server, vLLM, Ollama), streamed
   models.py      which GGUF file a model name means (the packaged SmolLM2-135M, the assembled Qwen2.5-Coder-1.5B)
-  likelihood.py  how likely the model finds a few short continuations of one prompt
   qa.testing     ScriptedGenerator, the deterministic fake
 """
 

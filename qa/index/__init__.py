@@ -37,7 +37,7 @@ from ..types import Article, Chunk, Enrichment, Passage
 from . import manifest
 from .backend import BACKENDS, Backend, ChunkRow, DateWindow, backend_class, open_backend
 from .db import Database
-from .keyword import idf_from_counts, phrase
+from .keyword import fts_phrase, idf_from_counts
 from .lock import WriterLock
 from .schema import DB, FILES, MANIFEST
 
@@ -262,7 +262,7 @@ class Index:
                 if len(self._doc_freq) > 50_000:
                     self._doc_freq.clear()
                 # a stem of letters and digits is one term of the keyword index; 'covid-19' is a phrase there
-                self._doc_freq[key] = self.db.doc_freq(t) if t.isalnum() else self.db.match_count(phrase(t))
+                self._doc_freq[key] = self.db.doc_freq(t) if t.isalnum() else self.db.match_count(fts_phrase(t))
             df[t] = self._doc_freq[key]
         return idf_from_counts(n, df)
 

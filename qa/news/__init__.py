@@ -11,6 +11,7 @@ has been enriched (ingest uses that to enrich indexes built before this). Query 
 from __future__ import annotations
 
 from ..types import Article, Enrichment
+from . import dedup, quotes
 from .records import NewsRecords, QuoteRecords, StoryRecords
 
 __all__ = ["DEDUP_THRESHOLD", "Enrichment", "NewsEnricher", "NewsRecords", "QuoteRecords", "StoryRecords", "enrich",
@@ -21,8 +22,6 @@ DEDUP_THRESHOLD = 0.7  # the default of settings.ingest.dedup_threshold
 
 def enrich(article: Article) -> Enrichment:
     """The article's quotes and shingles (worked out before the ingest transaction)."""
-    from . import dedup, quotes
-
     rows = [(s.speaker, s.canonical, s.statement, s.start, s.end, s.kind, s.cue)
             for s in quotes.extract(article.text) if s.speaker and s.canonical]
     return Enrichment(rows, dedup.shingles(article.text))
@@ -30,8 +29,6 @@ def enrich(article: Article) -> Enrichment:
 
 def store_enrichment(db: NewsRecords, article: Article, enrichment: Enrichment, threshold: float = DEDUP_THRESHOLD) -> None:
     """Write an enrichment inside the index's ingest transaction."""
-    from . import dedup
-
     db.replace_quotes(article.id, enrichment.quotes)
     dedup.record(db, article.id, article.text, threshold, enrichment.shingles, article.title)
 

@@ -29,7 +29,7 @@ def run(args: argparse.Namespace, plan: dict[str, Any]) -> dict[str, Any]:
     queries = plan["queries"]
     for size, path in zip(plan["sizes"], slices):
         la = load_avg()
-        report = assistant.index([path], progress=False)
+        report = assistant.add([path], progress=False)
         row: dict[str, Any] = {"articles": assistant.store.counts()["articles"], "target": size,
                                "chunks": assistant.store.counts()["chunks"], "load_avg": la}
         slice_articles = report.added + report.updated

@@ -10,7 +10,7 @@ import pytest
 from eval.run import CHART, QUESTIONS, REPORT, SUMMARY, read_records
 from qa.cli import main
 
-from .conftest import REPO
+from tests.conftest import REPO
 
 
 @pytest.mark.model

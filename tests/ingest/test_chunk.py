@@ -7,7 +7,7 @@ from qa.testing import WordCounter
 from qa.text.sentences import split_sentences
 from qa.types import Article
 
-from .conftest import SAMPLE_ARTICLE
+from tests.conftest import SAMPLE_ARTICLE
 
 
 def test_sentences_respect_abbreviations_quotes_and_lines():

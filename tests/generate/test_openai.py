@@ -22,7 +22,7 @@ from qa.errors import ConfigError, ModelError
 from qa.generate import make_generator
 from qa.generate.openai import OpenAIGenerator, estimate_tokens
 
-from .conftest import SAMPLE
+from tests.conftest import SAMPLE
 
 QUESTION = "What did Ren say about chips?"
 
@@ -119,7 +119,7 @@ def test_backend_is_chosen_by_name_and_validated():
     s = Settings.load(env={}, **{"llm.backend": "openai", "llm.base_url": "http://127.0.0.1:1/v1", "llm.model": "any-name"})
     g = make_generator(s.llm)
     assert isinstance(g, OpenAIGenerator) and g.name == "any-name"  # a remote name is no local file to check
-    with pytest.raises(ConfigError, match="llm.backend must be one of llama, openai"):
+    with pytest.raises(ConfigError, match="llm.backend must be 'llama' or 'openai', got 'ollama'"):
         Settings.load(env={}, **{"llm.backend": "ollama"})
     with pytest.raises(ConfigError, match="needs llm.base_url"):
         Settings.load(env={}, **{"llm.backend": "openai"})
@@ -259,7 +259,7 @@ def test_the_citation_verifier_checks_what_the_server_wrote(server, hash_setting
     server.routes[("POST", "/v1/chat/completions")] = lambda h, b: h.events(chunks(reply))
     settings = hash_settings.replace(**{"llm.backend": "openai", "llm.base_url": server.url, "llm.model": "remote"})
     a = Assistant.open(settings=settings, create=True)
-    a.index([SAMPLE], progress=False)
+    a.add([SAMPLE], progress=False)
     assert isinstance(a.generator, OpenAIGenerator)
     ans = a.ask("Will Huawei sell its smartphone business?")
     assert "35%" not in ans.text and any("35%" in d for d in ans.dropped)

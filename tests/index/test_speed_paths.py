@@ -15,8 +15,8 @@ from qa.index.db import BM25
 from qa.index.keyword import fts_query
 from qa.index.vectors import FaissIndex
 
-from .test_embed_onnx import _texts, cache, tiny_model  # noqa: F401 - fixtures
-from .test_store import write_articles
+from tests.embed.test_ort import _texts, cache, tiny_model  # noqa: F401 - fixtures
+from tests.index.test_store import write_articles
 
 
 def _dated_index(hash_settings, tmp_path, n=30):
@@ -30,7 +30,7 @@ def _dated_index(hash_settings, tmp_path, n=30):
             record["published"] = day
         (folder / f"a{i}.json").write_text(json.dumps(record))
     a = Assistant.open(settings=hash_settings, create=True)
-    a.index([folder], progress=False)
+    a.add([folder], progress=False)
     return a
 
 
@@ -119,7 +119,7 @@ def test_save_turns_a_flat_index_past_exact_search_max_into_hnsw(hash_settings, 
     folder = tmp_path / "docs"
     write_articles(folder, 12, words=200)
     a = Assistant.open(settings=settings, create=True)
-    a.index([folder], progress=False)
+    a.add([folder], progress=False)
     n = a.stats().chunks
     assert n > 20 and a.stats().faiss == "IndexHNSWFlat"
     hits = a.store.dense_search(a.embedder.embed(["topic3 word7"])[0], 5)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from .qa_process import QA, env, run
+from tests.qa_process import QA, env, run
 
 
 def write_folder(folder: Path, tag: str, n: int, sentences: int = 12) -> Path:

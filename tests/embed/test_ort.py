@@ -1,4 +1,4 @@
-"""ONNX embedding backend (qa/embed_onnx.py): export once into our cache, reuse it, match the torch backend."""
+"""ONNX embedding backend (qa/embed/ort.py): export once into our cache, reuse it, match the torch backend."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import os
 import numpy as np
 import pytest
 
-from qa.embed import ort as embed_onnx
+from qa.embed import ort
 from qa.errors import ModelError
 
 WORDS = ("the a of to in and is was he she it said news court vote city team game won lost price rose fell "
@@ -60,8 +60,8 @@ def test_export_matches_torch_and_lands_in_our_cache(tiny_model, cache):
     before = sorted(p.name for p in tiny_model.rglob("*"))
     texts = _texts(20)
     ref = SentenceTransformer(str(tiny_model), device="cpu").encode(texts, normalize_embeddings=True)
-    fp32 = embed_onnx.load_onnx(tiny_model, quantized=False)
-    int8 = embed_onnx.load_onnx(tiny_model, quantized=True)
+    fp32 = ort.load_onnx(tiny_model, quantized=False)
+    int8 = ort.load_onnx(tiny_model, quantized=True)
     v32 = fp32.encode(texts, batch_size=4, normalize_embeddings=True)
     v8 = int8.encode(texts, batch_size=4, normalize_embeddings=True)
     assert v32.shape == ref.shape == (20, 32) and v32.dtype == np.float32
@@ -76,18 +76,18 @@ def test_export_matches_torch_and_lands_in_our_cache(tiny_model, cache):
 
 
 def test_second_load_reuses_the_export(tiny_model, cache, monkeypatch):
-    embed_onnx.load_onnx(tiny_model, quantized=True)
+    ort.load_onnx(tiny_model, quantized=True)
 
     def boom(*_a, **_k):
         raise AssertionError("exported twice")
 
-    monkeypatch.setattr(embed_onnx, "_export", boom)
-    encoder = embed_onnx.load_onnx(tiny_model, quantized=True)
+    monkeypatch.setattr(ort, "_export", boom)
+    encoder = ort.load_onnx(tiny_model, quantized=True)
     assert encoder.encode(["court vote"]).shape == (1, 32)
 
 
 def test_batches_are_length_sorted_but_rows_keep_input_order(tiny_model, cache):
-    encoder = embed_onnx.load_onnx(tiny_model, quantized=False)
+    encoder = ort.load_onnx(tiny_model, quantized=False)
     texts = _texts(13, seed=2)
     one_by_one = np.vstack([encoder.encode([t]) for t in texts])
     batched = encoder.encode(texts, batch_size=5)
@@ -95,7 +95,7 @@ def test_batches_are_length_sorted_but_rows_keep_input_order(tiny_model, cache):
 
 
 def test_truncation_follows_max_seq_length(tiny_model, cache):
-    encoder = embed_onnx.load_onnx(tiny_model, quantized=False)
+    encoder = ort.load_onnx(tiny_model, quantized=False)
     long = " ".join(["storm"] * 10 + ["bank"] * 200)
     encoder.max_seq_length = 8  # [CLS] + 6 words + [SEP]: every word kept is 'storm'
     assert np.allclose(encoder.encode([long]), encoder.encode([" ".join(["storm"] * 6)]), atol=1e-5)
@@ -108,16 +108,16 @@ def test_embedder_uses_the_onnx_backend(tiny_model, cache):
     emb = SentenceTransformerEmbedder(EmbeddingSettings(model=str(tiny_model), backend="onnx-int8", max_tokens=48))
     vecs = emb.embed(["police said", "oil price rose"])
     assert vecs.shape == (2, 32) and emb.dim == 32
-    assert isinstance(emb.model, embed_onnx.OnnxEncoder) and emb.model.max_seq_length == 48
+    assert isinstance(emb.model, ort.OnnxEncoder) and emb.model.max_seq_length == 48
 
 
 def test_export_dir_changes_with_the_weights(tmp_path, cache):
     folder = tmp_path / "m"
     folder.mkdir()
     (folder / "model.safetensors").write_bytes(b"1234")
-    a = embed_onnx.export_dir(folder, quantized=True)
+    a = ort.export_dir(folder, quantized=True)
     (folder / "model.safetensors").write_bytes(b"12345")
-    b = embed_onnx.export_dir(folder, quantized=True)
+    b = ort.export_dir(folder, quantized=True)
     assert a != b and a.parent == b.parent == cache / "onnx" and a.name.endswith("-int8")
 
 
@@ -128,7 +128,7 @@ def test_unsupported_pooling_is_one_clear_error(tmp_path):
         {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}]))
     (tmp_path / "1_Pooling" / "config.json").write_text(json.dumps({"pooling_mode_max_tokens": True}))
     with pytest.raises(ModelError, match="embedding.backend = 'torch'"):
-        embed_onnx._pooling(tmp_path)
+        ort._pooling(tmp_path)
 
 
 def test_unwritable_cache_is_one_clear_error(tiny_model, tmp_path, monkeypatch):
@@ -136,7 +136,7 @@ def test_unwritable_cache_is_one_clear_error(tiny_model, tmp_path, monkeypatch):
     blocker.write_text("not a folder")
     monkeypatch.setenv("QA_CACHE_DIR", str(blocker))
     with pytest.raises(ModelError, match="QA_CACHE_DIR"):
-        embed_onnx.load_onnx(tiny_model, quantized=False)
+        ort.load_onnx(tiny_model, quantized=False)
 
 
 @pytest.mark.model

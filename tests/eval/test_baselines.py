@@ -8,7 +8,7 @@ import pytest
 
 from eval.report import load_baselines
 
-from .conftest import needs_shared
+from tests.conftest import needs_shared
 
 
 @pytest.mark.shared

@@ -11,7 +11,7 @@ from qa.ids import content_hash
 from qa.ingest.load import Skipped, load_paths
 from qa.types import Article
 
-from .conftest import SAMPLE_ARTICLE, needs_shared
+from tests.conftest import SAMPLE_ARTICLE, needs_shared
 
 
 def load(*paths):

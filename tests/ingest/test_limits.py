@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from . import qa_process
-from .qa_process import GB, run
+from tests import qa_process
+from tests.qa_process import GB, run
 
 GOOD = "Harbour news\n\nThe Lakeview harbour will reopen on 3 June after repairs, the port authority said on Monday.\n"
 

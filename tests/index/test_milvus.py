@@ -11,7 +11,7 @@ import pytest
 from qa.errors import ConfigError, IndexMismatchError, StoreError
 from qa.index.backend import DateWindow
 
-from .conftest import REPO, SAMPLE, SAMPLE_ARTICLE
+from tests.conftest import REPO, SAMPLE, SAMPLE_ARTICLE
 
 pytest.importorskip("pymilvus")
 pytest.importorskip("milvus_lite")
@@ -53,7 +53,7 @@ def _articles_of(store, hits):
 
 def test_sample_ingest_dense_and_bm25_search(tmp_path):
     a = _open(tmp_path)
-    report = a.index([SAMPLE], progress=False)
+    report = a.add([SAMPLE], progress=False)
     st = a.stats()
     assert report.added == 1 and st.chunks == report.chunks > 1
     assert st.faiss.startswith("Milvus Lite") and not (tmp_path / "index" / "vectors.faiss").exists()
@@ -74,8 +74,8 @@ def test_sample_ingest_dense_and_bm25_search(tmp_path):
 def test_bm25_ranks_like_fts5_on_the_sample(tmp_path):
     """Milvus's BM25 over our Porter terms finds what FTS5 finds: same top chunk text, mostly the same set."""
     m, f = _open(tmp_path, "milvus", "m"), _open(tmp_path, "faiss", "f")
-    m.index([SAMPLE], progress=False)
-    f.index([SAMPLE], progress=False)
+    m.add([SAMPLE], progress=False)
+    f.add([SAMPLE], progress=False)
     for q in QUERIES:
         mk, fk = m.store.bm25_search(q, 5), f.store.bm25_search(q, 5)
         mt = [m.store.passages([c])[c].text for c, _ in mk]
@@ -101,8 +101,8 @@ def test_keyword_terms_are_fts5_porter_unicode61_terms():
 def test_date_window_is_pushed_down_and_keeps_undated_articles(tmp_path):
     m, f = _open(tmp_path, "milvus", "m"), _open(tmp_path, "faiss", "f")
     src = _articles(tmp_path / "docs", DATED)
-    m.index([src], progress=False)
-    f.index([src], progress=False)
+    m.add([src], progress=False)
+    f.add([src], progress=False)
     vec = m.embedder.embed(["storm coast rivers"])[0]
     for window, want in ((None, {"jan", "mar", "undated"}), (DateWindow("2022-03-01", "2022-03-31"), {"mar", "undated"}),
                          (DateWindow(None, "2022-02-01"), {"jan", "undated"}), (DateWindow("2022-03-05", None), {"mar", "undated"}),
@@ -124,13 +124,13 @@ def test_date_window_is_pushed_down_and_keeps_undated_articles(tmp_path):
 def test_changed_article_is_replaced_and_removed_article_deleted(tmp_path):
     a = _open(tmp_path)
     src = _articles(tmp_path / "docs", DATED)
-    a.index([src], progress=False)
+    a.add([src], progress=False)
     ms = a.store.backend
     assert a.store.bm25_search("Porto", 10)
     changed = [dict(r) for r in DATED]
     changed[1]["text"] = changed[1]["text"].replace("Porto", "Braga") + " A bridge in Braga was closed."
     src = _articles(tmp_path / "docs", changed)
-    report = a.index([src], progress=False)
+    report = a.add([src], progress=False)
     assert report.updated == 1 and report.unchanged == 2
     assert ms.count() == a.stats().chunks
     hits = a.store.bm25_search("Braga bridge", 10)
@@ -151,7 +151,7 @@ def test_reopen_uses_the_collection_and_a_stale_one_is_rebuilt(tmp_path, monkeyp
     from qa.index.milvus import META, Milvus
 
     a = _open(tmp_path)
-    a.index([SAMPLE], progress=False)
+    a.add([SAMPLE], progress=False)
     before = a.store.bm25_search("chips", 5)
     n = a.stats().chunks
     a.close()
@@ -163,7 +163,7 @@ def test_reopen_uses_the_collection_and_a_stale_one_is_rebuilt(tmp_path, monkeyp
     # a batch committed to SQLite after the last save (as after a kill -9 mid-ingest): milvus.json lags
     src = _articles(tmp_path / "docs", DATED)
     b.store.backend._synced = -1  # this process forgets it wrote the batch: the next use must check again
-    b.index([src], progress=False)
+    b.add([src], progress=False)
     b.close()
     meta = json.loads((tmp_path / "index" / META).read_text())
     meta["generation"] -= 1
@@ -176,12 +176,12 @@ def test_reopen_uses_the_collection_and_a_stale_one_is_rebuilt(tmp_path, monkeyp
 
 def test_backend_is_part_of_the_fingerprint(tmp_path):
     a = _open(tmp_path, "milvus")
-    a.index([SAMPLE], progress=False)
+    a.add([SAMPLE], progress=False)
     a.close()
     with pytest.raises(IndexMismatchError, match=r'built with index.backend "milvus".*set index.backend'):
         _open(tmp_path, "faiss")
     f = _open(tmp_path, "faiss", "f")
-    f.index([SAMPLE], progress=False)
+    f.add([SAMPLE], progress=False)
     f.close()
     with pytest.raises(IndexMismatchError, match=r'built with index.backend "faiss", but the settings ask for "milvus"'):
         _open(tmp_path, "milvus", "f")
@@ -197,7 +197,7 @@ def test_backend_is_part_of_the_fingerprint(tmp_path):
 
 def test_rebuild_flag_drops_the_collection(tmp_path):
     a = _open(tmp_path)
-    a.index([SAMPLE], progress=False)
+    a.add([SAMPLE], progress=False)
     a.close()
     from qa.assistant import Assistant
 
@@ -207,10 +207,10 @@ def test_rebuild_flag_drops_the_collection(tmp_path):
 
 
 @pytest.mark.parametrize("key,value,message", [
-    ("index.backend", "qdrant", "index.backend must be one of faiss, milvus"),
+    ("index.backend", "qdrant", "index.backend must be 'faiss' or 'milvus'"),
     ("index.milvus_uri", "/tmp/milvus", "index.milvus_uri must be ''"),
     ("index.milvus_collection", "news-chunks", "index.milvus_collection must be letters"),
-    ("index.milvus_index_type", "IVF_PQ", "index.milvus_index_type must be HNSW or FLAT"),
+    ("index.milvus_index_type", "IVF_PQ", "index.milvus_index_type must be 'HNSW' or 'FLAT'"),
     ("index.replicas", 0, "index.replicas must be > 0"),
 ])
 def test_bad_index_settings_name_the_value(key, value, message):
@@ -223,7 +223,7 @@ def test_bad_index_settings_name_the_value(key, value, message):
 def test_unreachable_server_is_one_line(tmp_path):
     a = _open(tmp_path, **{"index.milvus_uri": "http://127.0.0.1:9"})
     with pytest.raises(StoreError) as err:
-        a.index([SAMPLE], progress=False)
+        a.add([SAMPLE], progress=False)
     msg = str(err.value)
     assert "cannot open Milvus at http://127.0.0.1:9" in msg and "index.milvus_uri" in msg and "\n" not in msg
 

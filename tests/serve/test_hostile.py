@@ -1,7 +1,7 @@
 """Issue 28, `qa serve` against hostile clients: JSON nested 30,000 deep, wrongly typed content, "stream": "false",
 lone surrogates, bytes that are not UTF-8, a client that goes away mid-body, a Content-Length never sent, a blank
 token, a 500 that logs nothing. A real `qa serve` process (hash embeddings, extractive answers: no model) and raw
-sockets; every test here failed before its fix. tests/test_fuzz.py fuzzes the same server with hypothesis.
+sockets; every test here failed before its fix. tests/ingest/test_fuzz.py fuzzes the same server with hypothesis.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import urllib.request
 
 import pytest
 
-from .conftest import SAMPLE
-from .qa_process import run, serving
+from tests.conftest import SAMPLE
+from tests.qa_process import run, serving
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from qa.errors import QAError
 from qa.ingest import resolve_ids
 from qa.ingest.load import Skipped, load_file
 
-from .conftest import SAMPLE
+from tests.conftest import SAMPLE
 
 settings.register_profile("ci", max_examples=40, deadline=None, derandomize=True,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
@@ -327,7 +327,7 @@ def test_a_folder_of_hostile_entries_is_read_without_a_hang_a_traceback_or_a_for
     settings = Settings.load(env={}, **{"index_dir": str(root / "idx"), "embedding.backend": "hash", "llm.enabled": False})
     a = Assistant.open(settings=settings, create=True)
     try:
-        a.index([folder], progress=False)
+        a.add([folder], progress=False)
         for path in files:
             want = {i.id for i in load_paths([path]) if not isinstance(i, Skipped)}
             assert set(resolve_ids(a.store, [str(path)])) >= want, path
@@ -346,7 +346,7 @@ CHAT_KEYS = ["model", "messages", "stream", "stream_options", "n", "choices", "a
 
 @pytest.fixture(scope="module")
 def hostile_server(tmp_path_factory):
-    from .qa_process import run, serving
+    from tests.qa_process import run, serving
 
     folder = tmp_path_factory.mktemp("serve-fuzz")
     assert run(["index", str(SAMPLE), "--index", str(folder / "idx"), "-q"]).rc == 0

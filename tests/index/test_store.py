@@ -14,7 +14,7 @@ import pytest
 from qa.assistant import Assistant
 from qa.errors import IndexMismatchError, StoreError
 
-from .conftest import SAMPLE
+from tests.conftest import SAMPLE
 
 
 def write_articles(folder, n, words=60, tag=""):
@@ -26,8 +26,8 @@ def write_articles(folder, n, words=60, tag=""):
 
 def test_reindex_adds_nothing_and_reuses_vectors(hash_settings, tmp_path):
     a = Assistant.open(settings=hash_settings, create=True)
-    first = a.index([SAMPLE], progress=False)
-    again = a.index([SAMPLE], progress=False)
+    first = a.add([SAMPLE], progress=False)
+    again = a.add([SAMPLE], progress=False)
     assert (first.added, first.chunks) == (1, a.stats().chunks) and first.chunks > 0
     assert (again.added, again.updated, again.unchanged, again.chunks, again.embedded) == (0, 0, 1, 0, 0)
 
@@ -36,10 +36,10 @@ def test_changed_article_replaces_its_chunks(hash_settings, tmp_path):
     folder = tmp_path / "docs"
     write_articles(folder, 3)
     a = Assistant.open(settings=hash_settings, create=True)
-    a.index([folder], progress=False)
+    a.add([folder], progress=False)
     before = a.stats().chunks
     (folder / "a0001.txt").write_text("Title 1\n\nA completely new text about zebras crossing rivers.\n")
-    r = a.index([folder], progress=False)
+    r = a.add([folder], progress=False)
     assert (r.added, r.updated, r.unchanged) == (0, 1, 2)
     texts = [p.text for p in a.search_keyword("zebras", 5)]
     assert texts and "zebras" in texts[0]
@@ -54,17 +54,17 @@ def test_remove_and_prune(hash_settings, tmp_path):
     folder = tmp_path / "docs"
     write_articles(folder, 4)
     a = Assistant.open(settings=hash_settings, create=True)
-    a.index([folder], progress=False)
+    a.add([folder], progress=False)
     assert a.remove([str(folder / "a0000.txt")]) == 1
     (folder / "a0001.txt").unlink()
-    r = a.index([folder], prune=True, progress=False)
+    r = a.add([folder], prune=True, progress=False)
     assert r.removed == 1 and r.added == 1  # a0000 came back, a0001 pruned
     assert a.stats().articles == 3
     assert len(a.store.backend.vectors()) == a.stats().chunks  # FAISS holds no vector of a removed article
 
 
 def test_other_embedding_or_chunking_is_a_clear_error(hash_settings):
-    Assistant.open(settings=hash_settings, create=True).index([SAMPLE], progress=False)
+    Assistant.open(settings=hash_settings, create=True).add([SAMPLE], progress=False)
     with pytest.raises(IndexMismatchError, match="chunking.*--rebuild"):
         Assistant.open(settings=hash_settings.replace(**{"chunking.max_tokens": 100}))
     rebuilt = Assistant.open(settings=hash_settings.replace(**{"chunking.max_tokens": 100}), create=True, rebuild=True)
@@ -78,7 +78,7 @@ def test_missing_index_names_the_fix(tmp_path, hash_settings):
 
 def test_faiss_rebuilt_when_stale(hash_settings, tmp_path):
     a = Assistant.open(settings=hash_settings, create=True)
-    a.index([SAMPLE], progress=False)
+    a.add([SAMPLE], progress=False)
     a.close()
     idx = tmp_path / "index"
     (idx / "vectors.faiss").unlink()

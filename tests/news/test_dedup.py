@@ -92,7 +92,7 @@ def test_threshold_setting_is_applied(hash_settings, corpus):
 
     strict = hash_settings.replace(**{"ingest.dedup_threshold": 0.99})
     a = Assistant.open(settings=strict, create=True)
-    a.index([corpus], progress=False)
+    a.add([corpus], progress=False)
     assert story_ids(a)["wire"] == "wire"
 
 
@@ -106,13 +106,13 @@ def test_an_index_built_before_enrichment_is_enriched_without_reembedding(hash_s
     assert a.store.db.conn.execute("SELECT COUNT(*) FROM quotes").fetchone()[0] == 0
     assert story_ids(a)["wire"] == "wire"
 
-    report = a.index([corpus], progress=False)  # the same files again, now with news enrichment
+    report = a.add([corpus], progress=False)  # the same files again, now with news enrichment
     assert (report.unchanged, report.embedded, report.added) == (3, 0, 0)
     assert story_ids(a)["wire"] == "orig"
     said = {r[0] for r in a.store.db.conn.execute("SELECT canonical FROM quotes")}
     assert said == {"Ren Zhengfei"}
     n = a.store.db.conn.execute("SELECT COUNT(*) FROM quotes").fetchone()[0]
-    a.index([corpus], progress=False)  # and once more: nothing changes
+    a.add([corpus], progress=False)  # and once more: nothing changes
     assert a.store.db.conn.execute("SELECT COUNT(*) FROM quotes").fetchone()[0] == n
 
 
@@ -138,7 +138,7 @@ def test_short_notice_pages_with_different_titles_are_not_one_story(fake_assista
 def test_a_cluster_of_identical_records_ingests_about_as_fast_as_distinct_ones(tmp_path):
     """Issue 28: 5,000 copies of one short record ingested at 4.5 records/s (distinct ones at 120-224/s): each new
     copy was compared with every earlier one. A real `qa index` of 1,200 of each, the ingest's own seconds."""
-    from .qa_process import run
+    from tests.qa_process import run
 
     def ingest(name: str, record) -> float:  # noqa: ANN001
         with open(tmp_path / f"{name}.jsonl", "w") as fh:

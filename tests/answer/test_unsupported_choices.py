@@ -11,8 +11,8 @@ import pytest
 
 from qa.answer.cite import NO_CHOICE
 
-from .conftest import SAMPLE_ARTICLE
-from .qa_process import run
+from tests.conftest import SAMPLE_ARTICLE
+from tests.qa_process import run
 
 REAL = {"QA_EMBED_BACKEND": "onnx-int8"}
 HISTORY = """How Huawei grew from a Shenzhen start-up

@@ -6,7 +6,7 @@ import pytest
 
 from qa.news.quotes import extract
 
-from .conftest import SAMPLE_ARTICLE
+from tests.conftest import SAMPLE_ARTICLE
 
 
 def one(text: str, contains: str):
