@@ -348,9 +348,9 @@ class Milvus:
             self._call("insert", self.client().insert, self.collection, data[i : i + _INSERT_BATCH])
 
     # -- writing (after the SQLite transaction committed) -------------------------------------------
-    def apply(self, removed: Sequence[int], rows: Sequence[ChunkRow], before: int, after: int) -> None:
+    def apply(self, removed: Sequence[int], added: Sequence[ChunkRow], before: int, after: int) -> None:
         """Apply one committed transaction: delete the chunks ``removed`` (every chunk of the articles it replaced
-        or removed, by primary key), insert ``rows`` (the new chunks of its articles): an article-level upsert.
+        or removed, by primary key), insert ``added`` (the new chunks of its articles): an article-level upsert.
 
         ``before``/``after``: the database generation around the transaction. A collection that did not match
         ``before`` is rebuilt from the database instead (which then holds this change too).
@@ -365,7 +365,7 @@ class Milvus:
         # by primary key: a filter on article_id would be evaluated over every row of the collection per batch
         for i in range(0, len(ids), 5_000):
             self._call("delete", c.delete, self.collection, ids=ids[i : i + 5_000])
-        self._insert(rows)
+        self._insert(added)
         self._synced = after
 
     def article_chunk_ids(self, article_id: str) -> list[int]:
