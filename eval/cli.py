@@ -30,6 +30,6 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from .bench import main as bench_main
+    from .bench.cli import main as bench_main
 
     return bench_main([a for a in args.bench_args if a != "--"])

@@ -79,7 +79,7 @@ def build(index: Path, base: Path | None, gold: Sequence[Path] = GOLD) -> None:
     a = Assistant.open(index, create=True)
     try:
         for path in (DEV_CORPUS, extra):
-            report = a.index([path])
+            report = a.add([path])
             print(f"{path.name}: {report.summary()}", file=sys.stderr)
     finally:
         a.close()

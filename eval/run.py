@@ -95,13 +95,14 @@ def default_index_dir(corpus: Sequence[str | Path]) -> Path:
 
 def ensure_indexed(assistant: Any, corpus: Sequence[str | Path], progress: bool = True) -> int:
     """Index ``corpus`` unless every article in it is already stored unchanged (then nothing is written)."""
-    from qa.ingest.load import Skipped, content_hash, load_paths
+    from qa.ids import content_hash
+    from qa.ingest.load import Skipped, load_paths
 
     articles = [a for a in load_paths(corpus, assistant.settings.ingest.max_file_mb) if not isinstance(a, Skipped)]
     known = assistant.store.known_hashes([a.id for a in articles])
     stale = sum(known.get(a.id) != content_hash(a) for a in articles)
     if not articles or stale:
-        report = assistant.index(list(corpus), progress=progress)
+        report = assistant.add(list(corpus), progress=progress)
         print(f"indexed {', '.join(map(str, corpus))}: {report.summary()}", file=sys.stderr)
     return stale
 
@@ -297,7 +298,7 @@ def rescore(out: str | Path) -> dict[str, Any]:
 
 def run_from_cli(args: Any) -> int:
     """`qa eval GOLD [--corpus ...] [--index DIR] [--limit N] [--out DIR] [--choices] [--model GGUF] [--no-llm]`."""
-    overrides: dict[str, Any] = {}
+    overrides: dict[str, Any] = {"preset": getattr(args, "preset", None)}
     if getattr(args, "model", None):
         overrides["llm.model"] = args.model
     if getattr(args, "no_llm", False):

@@ -321,7 +321,7 @@ def build_app(assistant: Assistant) -> gradio.Blocks:
             # the same path, so the same article id, and an unchanged article rather than a duplicate.
             saved, problems = stage_uploads(files, upload_root)
             if saved:
-                report = assistant.index(saved, progress=True)  # tqdm bar → the browser's progress bar
+                report = assistant.add(saved, progress=True)  # tqdm bar → the browser's progress bar
                 lines.append(html.escape(report.summary()))
                 problems += [f"{_shown_origin(s.origin, upload_root)}: {s.reason}" for s in report.skipped + report.cut]
         except Exception as exc:  # noqa: BLE001 - one line

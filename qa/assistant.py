@@ -24,7 +24,7 @@ from .embed import Embedder, make_embedder
 from .generate import Generator, make_generator
 from .generate.prompts import Prompts
 from .index import Index, Stats
-from .ingest import IngestReport, ingest
+from .ingest import IngestReport, ingest, resolve_ids
 from .news import speakers as news
 from .search import Retriever, make_request
 from .search.request import SearchRequest
@@ -73,15 +73,15 @@ class Assistant:
         self.store.close()
 
     # -- index ----------------------------------------------------------------------------------
-    def index(self, paths: Sequence[str | Path], *, prune: bool = False, progress: bool = True, on_skip=None) -> IngestReport:  # noqa: ANN001
-        """Add (or update) the articles under ``paths``; usable while questions are being answered."""
+    def add(self, paths: Sequence[str | Path], *, prune: bool = False, progress: bool = True, on_skip=None) -> IngestReport:  # noqa: ANN001
+        """Add (or update) the articles under ``paths`` (`qa index PATH`); usable while questions are being answered."""
         with self.write_lock:
             return ingest(paths, self.store, self.embedder, self.settings, prune=prune, progress=progress, on_skip=on_skip)
 
     def remove(self, ids_or_paths: Sequence[str]) -> int:
         """Remove articles by id, or every article loaded from the given files/folders."""
         with self.write_lock:
-            n = self.store.remove(self.store.resolve_ids(ids_or_paths))
+            n = self.store.remove(resolve_ids(self.store, ids_or_paths))
             self.store.save()
         return n
 
@@ -90,12 +90,12 @@ class Assistant:
 
     def speakers(self, limit: int = 20) -> list[news.Speaker]:
         """The most quoted people with their name variants."""
-        return news.speakers(self.store, limit)
+        return news.speakers(self.store.db, limit)
 
     def quotes(self, name: str, about: str | None = None, limit: int = 10, *, date_from: DateLike = None,
                date_to: DateLike = None) -> list[news.Quote]:
         """What ``name`` (any name variant) said, optionally about a topic and between dates, best first."""
-        return news.quotes(self.store, name, about=about, embedder=self.embedder, limit=limit,
+        return news.quotes(self.store.db, name, about=about, embedder=self.embedder, limit=limit,
                            date_from=user_date("from", date_from), date_to=user_date("to", date_to))
 
     def articles(self, date_from: DateLike = None, date_to: DateLike = None, source: str | None = None,
@@ -135,7 +135,7 @@ class Assistant:
         further ones (qa/answer/shape.py)."""
         s, t = self.settings, time.perf_counter()
         req = make_request(query, as_of, date_from, date_to, top_k=top_k, newest=self.store.newest_date)
-        speaker = news.focus(self.store, query, self.embedder, as_of=req.as_of, date_from=req.date_from, date_to=req.date_to)
+        speaker = news.focus(self.store.db, query, self.embedder, as_of=req.as_of, date_from=req.date_from, date_to=req.date_to)
         if speaker:  # "what did X say about Y": X's statements on Y are one more ranked list
             req.extra.append(speaker.chunks)
         shape = shape_of(question, query, bool(choices), speaker=bool(speaker))
@@ -185,7 +185,7 @@ class Assistant:
             return max((sc for _, sc in self.retriever.keyword(text, 1, window)), default=0.0)
 
         return Services(self.settings, self.prompts, lambda: self.generator, self.embedder, self.store.idf,
-                        lambda: news.aliases(self.store), keyword_best)
+                        lambda: news.aliases(self.store.db), keyword_best)
 
 
 def build_index(paths: Sequence[str | Path], index_dir: str | Path | None = None, *, settings: Settings | None = None,
@@ -193,6 +193,6 @@ def build_index(paths: Sequence[str | Path], index_dir: str | Path | None = None
     """Index files/folders into an index folder (created if needed); returns the ingest report."""
     assistant = Assistant.open(index_dir, settings=settings, create=True, rebuild=rebuild, **overrides)
     try:
-        return assistant.index(paths, prune=prune, progress=progress)
+        return assistant.add(paths, prune=prune, progress=progress)
     finally:
         assistant.close()

@@ -36,7 +36,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="qa", description="Ask questions about a folder of news articles; answers cite their sources.")
+    from .config import PRESETS, EmbeddingSettings, choices
+
     p.add_argument("--settings", metavar="FILE", help="TOML settings file (default: $QA_SETTINGS or ./qa.toml)")
+    p.add_argument("--preset", choices=[name for name in PRESETS if name],
+                   help="a named starting point under the settings file: 'fast' = SmolLM2-135M, no reading; "
+                        "'extractive' = no language model (or $QA_PRESET)")
     sub = p.add_subparsers(metavar="COMMAND")
 
     def cmd(name: str, func: Any, help: str) -> argparse.ArgumentParser:
@@ -56,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     index_opt(sp)
     sp.add_argument("--prune", action="store_true", help="remove indexed articles from these paths that are gone")
     sp.add_argument("--rebuild", action="store_true", help="delete the index first (e.g. after changing embedding or chunking settings)")
-    sp.add_argument("--embed-backend", choices=["torch", "onnx", "onnx-int8", "hash"], help="embedding backend")
+    sp.add_argument("--embed-backend", choices=choices(EmbeddingSettings, "backend"), help="embedding backend")
     sp.add_argument("--json", action="store_true", help="print the report as JSON")
     sp.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
@@ -160,7 +165,7 @@ def _open(args: argparse.Namespace, create: bool = False, **extra: Any):  # noqa
     from .assistant import Assistant
     from .config import Settings
 
-    overrides: dict[str, Any] = {}
+    overrides: dict[str, Any] = {"preset": getattr(args, "preset", None)}
     if getattr(args, "model", None):
         overrides["llm.model"] = args.model
     if getattr(args, "no_llm", False):
@@ -184,7 +189,7 @@ def _index(args: argparse.Namespace) -> int:
 
     assistant = _open(args, create=True, rebuild=args.rebuild)
     try:
-        report = assistant.index(args.paths, prune=args.prune, progress=not args.quiet, on_skip=warn)
+        report = assistant.add(args.paths, prune=args.prune, progress=not args.quiet, on_skip=warn)
     finally:
         assistant.close()
     if args.json:
@@ -229,7 +234,7 @@ def _check(args: argparse.Namespace) -> int:
     from .embed import make_embedder
     from .index.check import check_index
 
-    settings = Settings.load(args.settings, **({"index_dir": args.index} if args.index else {}))
+    settings = Settings.load(args.settings, preset=getattr(args, "preset", None), **({"index_dir": args.index} if args.index else {}))
     embedder = make_embedder(settings.embedding)
     if args.repair:  # opening rebuilds a vector index that is missing, damaged or not this index's; save keeps it
         from .index import Index
@@ -493,7 +498,7 @@ def _plugins() -> list[Any]:
 def _config(args: argparse.Namespace) -> int:
     from .config import Settings, describe
 
-    current = Settings.load(args.settings).to_dict()
+    current = Settings.load(args.settings, preset=getattr(args, "preset", None)).to_dict()
     for name, default, doc in describe():
         value: Any = current
         for part in name.split("."):

@@ -12,10 +12,13 @@ import html
 import json
 import re
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import ChatError
 from .types import Answer, Citation
+
+if TYPE_CHECKING:
+    from .chats import Chat, ChatStore
 
 FORMATS = ("md", "json", "html")
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -56,7 +59,7 @@ def answer_data(answer: Answer, settings: dict[str, Any] | None = None) -> dict[
     return data
 
 
-def chat_data(chat: Any) -> dict[str, Any]:
+def chat_data(chat: Chat) -> dict[str, Any]:
     """A saved chat (qa.chats.Chat) as the JSON export writes it."""
     turns = []
     for t in chat.turns:
@@ -188,13 +191,13 @@ def _iso(t: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(t))
 
 
-def gold_candidates(store: Any) -> list[dict[str, Any]]:
+def gold_candidates(store: ChatStore) -> list[dict[str, Any]]:
     """Every rated answer of a chats store (qa.chats.ChatStore) as a candidate gold question in eval/'s seed format
     (id, question, history, as_of, answerable, answers_any, support) plus what a reviewer needs to finish it: the
     answer, its citations, the rating and the user's note. A thumbs-down answer gives no answers_any: the reviewer
     writes the right one (the note may say it)."""
     out = []
-    chats: dict[str, Any] = {}
+    chats: dict[str, Chat] = {}
     for chat, turn in store.rated():
         full = chats.setdefault(chat.id, store.get(chat.id))
         answer = turn.answer

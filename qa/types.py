@@ -24,6 +24,15 @@ class Article:
 
 
 @dataclass
+class Enrichment:
+    """What ingest stores beside an article's chunks (qa/news): its attributed statements and its word 5-gram
+    shingles (for near-duplicate stories)."""
+
+    quotes: list[tuple] = field(default_factory=list)  # (speaker, canonical, statement, start, end, kind, cue)
+    shingles: set[int] = field(default_factory=set)
+
+
+@dataclass
 class Chunk:
     """A token-sized, sentence-aligned span of an article's text."""
 

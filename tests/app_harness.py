@@ -1,32 +1,25 @@
-"""Helpers for the web UI tests: run `qa ui` on a free port, and a headless Debian chromium through Playwright."""
+"""Helpers for the web UI tests: run `qa ui` on a free port (started and waited for by eval/serving.py), and a
+headless Debian chromium through Playwright."""
 
 from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from eval.serving import free_port, running
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 STARTUP_S = 300
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on right now (the OS picks it)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def copy_index(src: Path, dest: Path) -> Path:
@@ -43,39 +36,10 @@ def running_ui(index_dir: Path, log_path: Path) -> Iterator[tuple[str, subproces
     cmd = [str(qa_bin)] if qa_bin.exists() else [
         sys.executable, "-c", "from qa.cli import main; raise SystemExit(main())"]
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False")
-    log = open(log_path, "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen([*cmd, "ui", "--index", str(index_dir), "--port", str(port)], stdout=log,
-                            stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}/"
-    try:
-        _wait_until_up(url, proc, log_path)
+    with running([*cmd, "ui", "--index", str(index_dir), "--port", str(port)], url, "`qa ui`", log=log_path, env=env,
+                 timeout=STARTUP_S, interval=1, stop_timeout=30) as proc:
         yield url, proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-
-
-def _wait_until_up(url: str, proc: subprocess.Popen, log_path: Path) -> None:
-    deadline = time.monotonic() + STARTUP_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"`qa ui` exited with {proc.returncode}:\n{log_tail(log_path)}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(1)
-    pytest.fail(f"`qa ui` did not answer on {url} within {STARTUP_S} s:\n{log_tail(log_path)}")
-
-
-def log_tail(path: Path, n: int = 3000) -> str:
-    return path.read_text(errors="replace")[-n:] if path.exists() else "(no log)"
 
 
 @contextmanager

@@ -14,13 +14,14 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 # settings built without the environment.
 os.environ.setdefault("QA_MODEL", "smollm2-135m")
 import qa.generate.models as _models  # noqa: E402
+from eval import data as shared_data  # noqa: E402
 
 _models.DEFAULT = os.environ["QA_MODEL"] if os.environ["QA_MODEL"] in _models.NAMES else "smollm2-135m"
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "corpus" / "sample"
 SAMPLE_ARTICLE = SAMPLE / "huawei-ren-remarks.txt"
-SHARED = (REPO.parent / "shared" / "data").resolve()
+SHARED = shared_data.SHARED.resolve()  # eval/data.py: the one module that knows where ../shared/data lies
 SEED_QUESTIONS = SHARED / "seed" / "questions.jsonl"
 DEV = SHARED / "realtimeqa-dev"
 
@@ -53,7 +54,7 @@ def fake_assistant(hash_settings):
         gen = ScriptedGenerator(list(replies))
         a = Assistant.open(settings=hash_settings, create=True, generator=gen)
         if paths:
-            a.index(list(paths), progress=False)
+            a.add(list(paths), progress=False)
         return a
 
     return make
@@ -77,3 +78,11 @@ def real_assistant(real_sample_index):
     a = Assistant.open(real_sample_index)
     yield a
     a.close()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(monkeypatch):
+    """No developer's ./qa.toml reaches a test: settings come from defaults, the test's own file, env and overrides."""
+    import qa.config
+
+    monkeypatch.setattr(qa.config, "default_settings_file", lambda: None)

@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from eval.serving import free_port, running
+
 QA = [sys.executable, "-m", "qa.cli"]
 GB = 1 << 30
 
@@ -116,35 +118,11 @@ class Server:
 @contextmanager
 def serving(index: Path, folder: Path, toml: str = "", args: tuple[str, ...] = ("--no-llm",)) -> Iterator[Server]:
     """`qa serve` on ``index`` (hash embeddings, extractive answers: no model) with ``toml`` as its settings."""
-    import socket
-    import urllib.request
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     (folder / "qa.toml").write_text(toml)
     log_path = folder / "serve.log"
-    with log_path.open("w") as log:
-        proc = subprocess.Popen([*QA, "serve", "--index", str(index), "--port", str(port), *args], cwd=folder,
-                                env=env(QA_SETTINGS=str(folder / "qa.toml")), stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    try:
-        while True:
-            if proc.poll() is not None:
-                raise AssertionError(f"qa serve exited: {log_path.read_text()[-2000:]}")
-            try:
-                urllib.request.urlopen(url + "/health", timeout=2).read()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise AssertionError("qa serve did not start within 120 s") from None
-                time.sleep(0.2)
+    with running([*QA, "serve", "--index", str(index), "--port", str(port), *args], url + "/health", "qa serve",
+                 log=log_path, env=env(QA_SETTINGS=str(folder / "qa.toml")), cwd=folder, timeout=120, interval=0.2,
+                 stop_timeout=15) as proc:
         yield Server(url, "127.0.0.1", port, log_path, proc)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()

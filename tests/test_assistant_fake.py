@@ -104,11 +104,11 @@ class EchoGenerator:
 def test_what_did_x_say_keeps_only_sentences_citing_x(hash_settings):
     from qa.assistant import Assistant
 
-    from .conftest import SAMPLE
+    from tests.conftest import SAMPLE
 
     loose = hash_settings.replace(**{"answer.max_sentences": 8, "answer.min_claim_relevance": 0.0})
     a = Assistant.open(settings=loose, create=True, generator=EchoGenerator())
-    a.index([SAMPLE], progress=False)
+    a.add([SAMPLE], progress=False)
     ans = a.ask("What did Ren say about chips?")
     assert len(a._generator.prompts[0][-1]["content"].splitlines()) > len(ans.citations) + 3  # others were offered
     assert ans.citations and not ans.abstained

@@ -16,8 +16,8 @@ import pytest
 from qa.config import Settings
 from qa.errors import ConfigError
 
-from .conftest import SAMPLE
-from .qa_process import GB, run
+from tests.conftest import SAMPLE
+from tests.qa_process import GB, run
 
 
 @pytest.fixture(scope="module")

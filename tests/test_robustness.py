@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
 from qa.text.dates import resolve_time
 
-from .conftest import SAMPLE
+from tests.conftest import SAMPLE
 
 
 # -- 5. 'What happened in 0000?' -------------------------------------------------------------------
@@ -115,7 +116,7 @@ def test_an_article_over_max_article_chars_is_cut_at_a_sentence_end_before_enric
     seen: list[int] = []
     warned: list[str] = []
     report = ingest([tmp_path / "src"], store, emb, settings, progress=False, on_skip=lambda s: warned.append(str(s)),
-                    enricher=lambda a: seen.append(len(a.text)))
+                    enricher=SimpleNamespace(extract=lambda a: seen.append(len(a.text)), keep=None))
     (article,) = store.iter_articles()
     assert 1000 < len(article.text) <= 2000 and article.text.endswith("pounds.")
     assert seen == [len(article.text)]  # the enrichment (quote extraction) read the cut text only
@@ -187,18 +188,18 @@ def _paths_cases(tmp_path, monkeypatch, hash_settings, legacy):
     first, other = _two_folders_named_re(tmp_path)
     a = _open(hash_settings)
     monkeypatch.chdir(first)
-    assert a.index(["re"], progress=False).added == 3
+    assert a.add(["re"], progress=False).added == 3
     if legacy:
         assert all(not o.startswith("/") for _, o in _relative_origins(a, first))
     monkeypatch.chdir(other)
-    report = a.index(["re"], prune=True, progress=False)  # `cd other && qa index re --prune`
+    report = a.add(["re"], prune=True, progress=False)  # `cd other && qa index re --prune`
     assert (report.added, report.removed) == (1, 0)
     assert a.stats().articles == 4
     monkeypatch.chdir(tmp_path)
     assert a.remove([str(first / "re" / "a.txt")]) == 1  # `qa remove /absolute/path/file.txt`
     assert sorted(x.title for x in a.store.iter_articles()) == ["Story b", "Story c", "Story z"]
     (first / "re" / "b.txt").unlink()
-    report = a.index([str(first / "re")], prune=True, progress=False)  # `qa index /absolute/re --prune`
+    report = a.add([str(first / "re")], prune=True, progress=False)  # `qa index /absolute/re --prune`
     assert (report.added, report.unchanged, report.removed) == (1, 1, 1)  # a.txt is back, b.txt is gone
     assert sorted(x.title for x in a.store.iter_articles()) == ["Story a", "Story c", "Story z"]
     assert all(x.origin.startswith(str(tmp_path)) for x in a.store.iter_articles())  # migrated to absolute
@@ -217,8 +218,8 @@ def test_the_same_folder_given_relative_or_absolute_is_one_set_of_articles(tmp_p
     first, _ = _two_folders_named_re(tmp_path)
     a = _open(hash_settings)
     monkeypatch.chdir(first)
-    a.index(["re"], progress=False)
-    report = a.index([str(first / "re")], prune=True, progress=False)
+    a.add(["re"], progress=False)
+    report = a.add([str(first / "re")], prune=True, progress=False)
     assert (report.added, report.unchanged, report.removed) == (0, 3, 0)
     monkeypatch.chdir(first / "re")
     assert a.remove(["."]) == 3

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from .conftest import SAMPLE
+from tests.conftest import SAMPLE
 from .test_robustness import INJECTED_MARKS, write_injected
 
 pytestmark = [pytest.mark.model]

@@ -10,7 +10,7 @@ import pytest
 
 from qa.answer.cite import SENTINEL
 
-from .conftest import REPO
+from tests.conftest import REPO
 
 pytestmark = pytest.mark.model
 GOLD = REPO / "eval" / "gold" / "seed.jsonl"  # a copy of ../shared/data/seed/questions.jsonl, bundled

@@ -178,7 +178,7 @@ def test_questions_are_answered_while_an_ingest_writes(fake_assistant, tmp_path)
 
     def write():
         try:
-            a.index([more], progress=False)
+            a.add([more], progress=False)
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config import AnswerSettings
-from ..text.tokens import NUMBER, STOPWORDS, capitalized_names, content_words, stem, words
+from ..text.tokens import FIGURE, STOPWORDS, capitalized_names, content_words, stem, words
 from ..types import Answer, Evidence, Passage
 from . import cite
 from .evidence import Sentence, missing_names
@@ -59,7 +59,7 @@ def abstain_reason(query: str, passages: Sequence[Passage], ranked: Sequence[Sen
     if absent and len(absent) * 2 >= len(set(_names(query))):
         return f"no retrieved passage mentions {', '.join(absent)}"
     counted = counted_noun(query)
-    if counted and not any(stem(counted) in content_words(s.text) and (NUMBER.search(s.text) or WORDNUM.search(s.text))
+    if counted and not any(stem(counted) in content_words(s.text) and (FIGURE.search(s.text) or WORDNUM.search(s.text))
                            for s in ranked[:COUNT_SENTENCES]):
         return f"no evidence sentence gives a number of {counted}"
     return None

@@ -14,12 +14,16 @@ import re
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
 from ..text.tokens import content_words
 from ..types import Evidence, Passage
 from .cite import MARKER, Claim, clean, parse_claims
+
+if TYPE_CHECKING:
+    from ..generate import Generator
+    from ..generate.prompts import Prompts
 
 # "The articles don't say what the repairs will cost." opens an honest 'not in the articles' answer
 NOT_SAID = re.compile(r"^\W*(?:the )?(?:articles?|evidence|sources?|reports?)\s+(?:do(?:es)?\s*n[o’']t|do(?:es)? not|"
@@ -42,8 +46,8 @@ def dated_lines(evidence: Sequence[Evidence], passages: Sequence[Passage]) -> st
 class Draft:
     """Iterate to stream the model's tokens; afterwards `text`, `seconds`, `tokens`."""
 
-    generator: Any
-    prompts: Any
+    generator: Generator
+    prompts: Prompts
     shape: str
     question: str
     evidence: list[Evidence]  # everything the model may cite, numbered

@@ -17,10 +17,15 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from ..text.tokens import STOPWORDS, TOKEN, stem
 from .evidence import Sentence
+
+if TYPE_CHECKING:
+    from ..generate import Generator, Reader
+    from ..generate.prompts import Prompts
 
 EVIDENCE = 8  # sentences in the prompt (the best by evidence score)
 CHOICE_EVIDENCE = 8
@@ -31,12 +36,12 @@ NOT_FOUND = re.compile(r"^\W*(?:not in the evidence|not mentioned|unknown|n/?a|n
 MODEL_FEATURES = ("m_f1", "m_span", "m_in")  # stacked on the feature ranking's score (ranker.stacked)
 
 
-def can_read(generator: Any) -> bool:
+def can_read(generator: Generator) -> TypeGuard[Reader]:
     """Whether this generator can read raw prompts (the llama.cpp backend)."""
     return all(hasattr(generator, a) for a in ("chat_prompt", "complete", "next_token_logprobs"))
 
 
-def wanted(mode: str, llm_enabled: bool, generator: Any) -> bool:
+def wanted(mode: str, llm_enabled: bool, generator: Callable[[], Generator]) -> bool:
     """Whether the model reads (answer.model_reader): 'auto' = unless it is SmolLM2-135M, which reads no better
     than the feature ranking alone. ``generator``: a callable giving it (loaded only when needed)."""
     if mode == "off" or not llm_enabled:
@@ -66,7 +71,7 @@ def evidence_block(sentences: Sequence[Sentence]) -> str:
     return "\n".join(f"[{i}] {s.text}" for i, s in enumerate(sentences, 1))
 
 
-def read(generator: Any, prompts: Any, question: str, ranked: Sequence[Sentence], n: int = EVIDENCE,
+def read(generator: Reader, prompts: Prompts, question: str, ranked: Sequence[Sentence], n: int = EVIDENCE,
          max_tokens: int = 16) -> Reading:
     """The model's few-word answer from the best ``n`` sentences, aligned to an evidence span."""
     t = time.perf_counter()
@@ -147,7 +152,7 @@ def features(phrases: Sequence[Any], reading: Reading | None) -> None:
         f["m_in"] = 1.0 if key and f" {key} " in f" {said} " else 0.0
 
 
-def choose(generator: Any, prompts: Any, question: str, choices: Sequence[str], ranked: Sequence[Sentence],
+def choose(generator: Reader, prompts: Prompts, question: str, choices: Sequence[str], ranked: Sequence[Sentence],
            n: int = CHOICE_EVIDENCE) -> list[float]:
     """Log-probability of each choice's letter as the model's answer (normalised over the letters)."""
     shown = _distinct(ranked, n)

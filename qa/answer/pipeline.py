@@ -206,7 +206,7 @@ def _checks(s: Settings, reader: Any) -> bool:
     return s.answer.model_check == "on" or (s.answer.model_check == "auto" and reader is not None)
 
 
-def _judge(generator: Any, prompts: Any) -> cite.Judge | None:
+def _judge(generator: Generator, prompts: Prompts) -> cite.Judge | None:
     """The model's P(yes) that the cited evidence states the sentence (prompts/verify.txt), or None when the
     generator can't give next-token probabilities."""
     if not model.can_read(generator):

@@ -3,7 +3,7 @@
 Features do not depend on the answers of any set: type fit, the sentence's evidence score and rank, closeness to
 the question's rare words in the same sentence, agreement across sentences and articles, the head noun next to
 the span, recency against as_of, how rare the words are, how candidates nest. The weights are data, not code:
-`weights.json` beside this file, written by the fitting command (`python -m eval.fit_reader`), which records
+`weights.json` beside this file, written by the fitting command (`python -m eval.fit.reader`), which records
 what they were fit on.
 """
 
@@ -38,7 +38,7 @@ def load_weights(path: Path = WEIGHTS_FILE) -> dict[str, Any]:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ConfigError(f"reader weights {path} cannot be read ({exc}): restore it from the repository, "
-                          "or refit with `python -m eval.fit_reader fit`") from None
+                          "or refit with `python -m eval.fit.reader fit`") from None
 
 
 def short_weights() -> dict[str, float]:

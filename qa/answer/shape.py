@@ -49,7 +49,7 @@ _EXPLAIN = re.compile(
     r"\breasons? (?:for|why|behind)\b|\bexplain\b|\bhow (?:did|does|do|could|can|was|were|is|are) .{1,80}? "
     r"(?:happen|work|manage|get|become|end up|escape|succeed|fail|affect|help|hurt|lead)\b|\bhow (?:did|do) (?:they|police|"
     r"authorities|officials|investigators)\b", re.I)
-_NUMBER = re.compile(
+_ASKS_NUMBER = re.compile(
     r"\bhow (?:many|much)\b|\bwhat (?:percentage|percent|proportion|share|fraction|number|amount|total|sum|figure|"
     r"price|cost|toll|rate)\b|\bwhat (?:was|is|were|are) the (?:total|number|amount|cost|price|death toll|toll|"
     r"figure|sum|rate|share|percentage)\b|\bwhat (?:was|is|were|are) the (?:\w+ ){1,2}(?:count|total|tally|toll)\b|\bhow (?:large|big|high|long|far|old)\b", re.I)
@@ -104,7 +104,7 @@ def _shape(text: str, speaker: bool) -> str:
         return "explanation"
     if _SUMMARY.search(text):
         return "summary"
-    if _NUMBER.search(text):
+    if _ASKS_NUMBER.search(text):
         return "number"
     return "fact"
 

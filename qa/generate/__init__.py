@@ -3,7 +3,6 @@
   llama.py       a GGUF model in process through llama-cpp-python (loaded once per process)
   openai.py      any OpenAI-compatible server over HTTP (llama.cpp's server, vLLM, Ollama), streamed
   models.py      which GGUF file a model name means (the packaged SmolLM2-135M, the assembled Qwen2.5-Coder-1.5B)
-  likelihood.py  how likely the model finds a few short continuations of one prompt
   qa.testing     ScriptedGenerator, the deterministic fake
 """
 
@@ -27,6 +26,18 @@ class Generator(Protocol):
                  stop: Sequence[str] = ()) -> str | Iterator[str]: ...
 
     def count_tokens(self, text: str) -> int: ...
+
+
+class Reader(Generator, Protocol):
+    """A generator that also reads raw prompts (the llama.cpp backend; `qa.answer.model.can_read` tells)."""
+
+    def chat_prompt(self, messages: Sequence[Message], reply_prefix: str = "") -> str: ...
+
+    def complete(self, prompt: str, max_tokens: int, stop: Sequence[str] = (), stream: bool = False) -> str | Iterator[str]: ...
+
+    def next_token_logprobs(self, prompt: str, options: Sequence[str]) -> list[float]:
+        """Log-probabilities of each option as the next token(s) after the prompt."""
+        ...
 
 
 # llm.backend → "module:class" (imported on first use: llama_cpp is heavy, and each backend needs only its own)

@@ -8,7 +8,7 @@ left idle since the previous call (all of them on an idle machine, one of two wh
 runs), read from /proc/stat less this process's own CPU time. llama.cpp's threads wait for each other at every
 operation of every layer; one thread on a core another process holds stalls all of them. A fixed llm.threads
 > 0 is used as given. `calls` records what each call cost (tokens evaluated, tokens reused from the KV cache,
-tokens generated, seconds, threads), for the benchmark (eval/bench.py).
+tokens generated, seconds, threads), for the benchmark (eval/bench/).
 """
 
 from __future__ import annotations

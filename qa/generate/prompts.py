@@ -1,8 +1,9 @@
 """Prompt templates as files: `{name}` placeholders, chat roles split at '### system' / '### user' lines, and a
 TOML header between '+++' lines for what belongs to the prompt besides its text (its stop strings).
 
-The templates ship inside the package (the repository's prompts/ folder is the package `qa.prompts`), so a
-non-editable install finds them; `prompts_dir` points elsewhere to try other wording.
+The templates are the files of the repository's top-level prompts/ folder (`PROMPTS_FOLDER`), one per step of the
+answer (read.txt, compose_*.txt, verify.txt, ...). pyproject.toml installs that folder as the package `qa.prompts`,
+so a non-editable install finds them too; `prompts_dir` points elsewhere to try other wording.
 """
 
 from __future__ import annotations
@@ -20,9 +21,15 @@ from . import Message
 _HEADER = re.compile(r"\A\+\+\+\n(.*?)\n\+\+\+\n", re.S)
 
 
+PROMPTS_FOLDER = Path(__file__).resolve().parents[2] / "prompts"  # the repository's prompts/ (a checkout)
+PROMPTS_PACKAGE = "qa.prompts"  # the same folder once installed (pyproject.toml: package-dir "qa.prompts" = "prompts")
+
+
 def packaged_prompts() -> Path:
-    """The folder of the prompt files that ship with the package."""
-    return Path(str(resources.files("qa.prompts")))
+    """The folder of the prompt files: the checkout's prompts/, else the installed package `qa.prompts`."""
+    if PROMPTS_FOLDER.is_dir():
+        return PROMPTS_FOLDER
+    return Path(str(resources.files(PROMPTS_PACKAGE)))
 
 
 class Prompts:

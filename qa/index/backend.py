@@ -1,28 +1,36 @@
-"""What the Retriever needs of an index: dense + keyword search over chunk ids, within a date window.
+"""Where an index's chunks are searched: one small protocol, one file per engine, chosen by name.
 
-Two backends implement `SearchBackend` (`index.backend`):
+SQLite (db.py) is the source of truth of every index folder: articles, chunks with their vectors, the FTS5 keyword
+rows. A `Backend` keeps what search needs in step with it and owns every write to that copy:
 
-  faiss   the FAISS file beside the SQLite database (vectors.py) for dense search, SQLite FTS5 for BM25; a date
-          window becomes the set of chunk ids of articles published in it (one SQL query, cached per generation)
-  milvus  one Milvus collection (milvus.py): dense vectors and Milvus's built-in BM25 function in one engine,
-          the date window pushed down as a scalar filter on the publication day
+  faiss   faiss_fts5.py: the FAISS file beside the database for dense search, SQLite FTS5 for BM25; a date window
+          is the set of chunk ids of articles published in it (cut from one table of dates, per generation)
+  milvus  milvus.py: one Milvus collection, dense vectors and Milvus's built-in BM25 function in one engine, the
+          date window pushed down as a scalar filter on the publication day
 
-Both return (chunk id, score; higher is better) lists, so fusion, recency and diversity (qa/search/hybrid.py) do
-not know which backend found a chunk. Undated articles are kept inside every window, as a missing date says nothing
-about when a story happened.
+`Index` (the package's face) holds the writer lock and the SQLite transaction; after each committed transaction it
+hands the backend what changed (`apply`), and `save` when an ingest ends. Both backends return (chunk id, score;
+higher is better) lists, so fusion, recency and diversity (qa/search/hybrid.py) do not know which one found a chunk.
+Undated articles are kept inside every window, as a missing date says nothing about when a story happened.
 """
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 import numpy as np
 
-from .keyword import fts_query
-
 if TYPE_CHECKING:
-    from . import Index
+    from ..config import Settings
+    from .db import Database
+
+# index.backend → "module:class" of this package (imported on first use: pymilvus is heavy and optional)
+BACKENDS = {"faiss": "faiss_fts5:FaissFts5", "milvus": "milvus:Milvus"}
+
 
 @dataclass(frozen=True)
 class DateWindow:
@@ -32,10 +40,39 @@ class DateWindow:
     date_to: str | None = None
 
 
-class SearchBackend(Protocol):
-    """Dense + keyword search over the chunks of one index, optionally within a date window."""
+class ChunkRow(NamedTuple):
+    """What a backend keeps of one chunk (the database's row; `Database.iter_search_rows` yields these)."""
 
-    kind: str  # what `qa stats` shows, e.g. 'IndexFlatIP + FTS5' or 'Milvus Lite HNSW + BM25'
+    chunk_id: int
+    article_id: str
+    published: str | None
+    title: str
+    text: str
+    vector: np.ndarray
+
+
+class Backend(Protocol):
+    """Dense + keyword search over the chunks of one index folder, kept in step with its database."""
+
+    name: str  # the index.backend value
+
+    @property
+    def kind(self) -> str:
+        """What `qa stats` shows, e.g. 'IndexFlatIP' or 'Milvus Lite, collection chunks: HNSW (IP) + BM25'."""
+        ...
+
+    def load(self) -> None:
+        """Be in step with the database: read the saved copy when it matches, else rebuild it from the database."""
+        ...
+
+    def apply(self, removed: Sequence[int], added: Sequence[ChunkRow], before: int, after: int) -> None:
+        """One committed transaction: remove the chunk ids ``removed``, add the rows ``added``. ``before``/``after``
+        are the database generations around it; a copy that did not match ``before`` is rebuilt instead."""
+        ...
+
+    def save(self, generation: int) -> None:
+        """Make the copy durable, recording the database generation it matches."""
+        ...
 
     def dense(self, query_vec: np.ndarray, k: int, window: DateWindow | None = None) -> list[tuple[int, float]]:
         """(chunk id, cosine) of the k nearest chunks."""
@@ -45,28 +82,22 @@ class SearchBackend(Protocol):
         """(chunk id, BM25 score) of the k best chunks for an OR-query of the query's words."""
         ...
 
+    def close(self) -> None: ...
 
-class FaissFts5:
-    """The default backend: the FAISS file of the index folder and the SQLite FTS5 table."""
 
-    def __init__(self, index: Index) -> None:
-        self.index = index
+class BackendClass(Protocol):
+    def __call__(self, folder: Path, settings: Settings, dim: int, db: Database) -> Backend: ...
 
-    @property
-    def kind(self) -> str:
-        return "faiss"
+    def files(self, folder: Path) -> Iterable[Path]:
+        """The files and folders this engine keeps in an index folder (a rebuild removes them)."""
+        ...
 
-    def allowed(self, window: DateWindow | None) -> np.ndarray | None:
-        """Chunk ids inside the window (None: no window, every chunk)."""
-        if window is None:
-            return None
-        return self.index.chunk_ids_between(window.date_from, window.date_to)
 
-    def dense(self, query_vec: np.ndarray, k: int, window: DateWindow | None = None) -> list[tuple[int, float]]:
-        allowed = self.allowed(window)
-        with self.index.lock:
-            return self.index._vectors_ready().search(query_vec, k, allowed)
+def backend_class(name: str) -> BackendClass:
+    """The class `index.backend` names (the settings validated the name)."""
+    module, _, klass = BACKENDS[name].partition(":")
+    return getattr(importlib.import_module(f"{__package__}.{module}"), klass)
 
-    def keyword(self, query: str, k: int, window: DateWindow | None = None) -> list[tuple[int, float]]:
-        expr = fts_query(query)
-        return self.index.db.bm25(expr, k, self.allowed(window)) if expr else []
+
+def open_backend(folder: Path, settings: Settings, dim: int, db: Database) -> Backend:
+    return backend_class(settings.index.backend)(folder, settings, dim, db)

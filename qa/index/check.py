@@ -12,13 +12,19 @@ import json
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import QAError
 from . import manifest
 from .schema import DB, FAISS_FILE, FAISS_META, MANIFEST
+
+if TYPE_CHECKING:
+    from ..config import Settings
+    from ..embed import Embedder
+    from .db import Database
+    from .vectors import FaissIndex
 
 SAMPLE = 32  # vectors compared one by one with the database
 
@@ -112,7 +118,7 @@ class CheckReport:
         return f"{self.folder}: {len(bad)} problem(s); do what the first 'fix' says, then run `qa check` again"
 
 
-def check_index(folder: str | Path, settings: Any, embedder: Any, full: bool = False) -> CheckReport:
+def check_index(folder: str | Path, settings: Settings, embedder: Embedder, full: bool = False) -> CheckReport:
     """Check an index folder without changing it (the database is opened read-only)."""
     from .db import Database
     from .vectors import FaissIndex
@@ -196,8 +202,8 @@ def check_index(folder: str | Path, settings: Any, embedder: Any, full: bool = F
     return report
 
 
-def _check_vectors(report: CheckReport, folder: Path, db: Any, faiss_index: Any, counts: dict[str, int],
-                   settings: Any) -> None:
+def _check_vectors(report: CheckReport, folder: Path, db: Database, faiss_index: type[FaissIndex], counts: dict[str, int],
+                   settings: Settings) -> None:
     backend = getattr(getattr(settings, "index", None), "backend", "faiss")
     if backend != "faiss":
         report.add("vectors", True, f"kept by the {backend} backend (checked by it when it opens)")

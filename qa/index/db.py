@@ -21,6 +21,7 @@ import numpy as np
 
 from ..errors import StoreError
 from ..types import Article, Chunk, Passage
+from .backend import ChunkRow
 from .schema import SCHEMA
 
 BATCH = 500  # ids per `IN (...)` query (SQLite's parameter limit is far above, the plans stay simple)
@@ -229,7 +230,7 @@ class Database:
             yield ids, np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
             last = int(ids[-1])
 
-    def iter_search_rows(self, batch: int = 5_000) -> Iterator[list[tuple]]:
+    def iter_search_rows(self, batch: int = 5_000) -> Iterator[list[ChunkRow]]:
         """(chunk id, article id, published, title, chunk text, vector) of every chunk, in id order, in batches:
         what a search backend that keeps its own copy (Milvus) is rebuilt from."""
         last = 0
@@ -239,7 +240,7 @@ class Database:
                 " FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.id > ? ORDER BY c.id LIMIT ?", (last, batch))
             if not rows:
                 return
-            yield [(r[0], r[1], r[2], r[3], r[4], np.frombuffer(r[5], dtype=np.float32)) for r in rows]
+            yield [ChunkRow(r[0], r[1], r[2], r[3], r[4], np.frombuffer(r[5], dtype=np.float32)) for r in rows]
             last = int(rows[-1][0])
 
     def chunk_ids_between(self, date_from: str | None, date_to: str | None, keep_undated: bool = True) -> np.ndarray:

@@ -20,7 +20,7 @@ def fts_query(text: str) -> str:
     return " OR ".join(f'"{w}"' for w in words)
 
 
-def phrase(text: str) -> str:
+def fts_phrase(text: str) -> str:
     """An FTS5 phrase query of a text (quotes doubled so nothing is read as syntax)."""
     return '"' + text.replace('"', '""') + '"'
 

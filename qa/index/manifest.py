@@ -11,14 +11,17 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import Settings
 from ..errors import IndexMismatchError, StoreError
 from .schema import CHUNKER_VERSION, MANIFEST, SCHEMA_VERSION
 
+if TYPE_CHECKING:
+    from ..embed import Embedder
 
-def fingerprint(settings: Settings, embedder: Any) -> dict[str, Any]:
+
+def fingerprint(settings: Settings, embedder: Embedder) -> dict[str, Any]:
     """The expected fingerprint for these settings and this embedder (name, dim, weights digest)."""
     c = settings.chunking
     embedding = {"model": embedder.name, "digest": getattr(embedder, "digest", embedder.name),
@@ -35,7 +38,7 @@ def fingerprint(settings: Settings, embedder: Any) -> dict[str, Any]:
     }
 
 
-def adopt(found: dict[str, Any] | None, embedder: Any) -> None:
+def adopt(found: dict[str, Any] | None, embedder: Embedder) -> None:
     """Let the embedder use the int8 weights an existing index was built with (qa/embed/ort.py): 's8' where the
     manifest records it, 'u8' where it records none. Called before `fingerprint`, so the two then agree."""
     emb = (found or {}).get("embedding")

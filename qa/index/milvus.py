@@ -45,16 +45,20 @@ import os
 import re
 import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import StoreError, missing
-from .backend import DateWindow
+from .backend import ChunkRow, DateWindow
 from .manifest import atomic_write
+
+if TYPE_CHECKING:
+    from ..config import Settings
+    from .db import Database
 
 META = "milvus.json"
 LITE_DIR = "milvus.db"  # the default Milvus Lite data folder inside the index folder
@@ -157,19 +161,27 @@ def _one_line(exc: BaseException) -> str:
 
 
 # -- the collection ------------------------------------------------------------------------------------
-class MilvusSearch:
+class Milvus:
     """One Milvus collection kept in step with an index folder's SQLite database (see the module docstring)."""
 
-    def __init__(self, folder: Path, settings: Any, dim: int, db: Any) -> None:  # IndexSettings, Database
+    name = "milvus"
+
+    def __init__(self, folder: Path, settings: Settings, dim: int, db: Database) -> None:
         self.folder = folder
-        self.settings = settings
+        self.settings = settings.index
         self.dim = dim
         self.db = db
-        self.uri, self.lite = resolve_uri(settings.milvus_uri, folder)
-        self.collection = settings.milvus_collection
+        self.uri, self.lite = resolve_uri(self.settings.milvus_uri, folder)
+        self.collection = self.settings.milvus_collection
         self._client: Any = None
         self._synced = -1  # the database generation the collection matches (-1: not checked yet)
         self._digest = analyzer_digest()
+
+    @staticmethod
+    def files(folder: Path) -> Iterable[Path]:
+        """milvus.json, and the Milvus Lite folder when it is the default one inside the index folder (a Milvus
+        server's collection is rebuilt on first use once its milvus.json is gone)."""
+        return folder / META, folder / LITE_DIR
 
     @property
     def kind(self) -> str:
@@ -216,6 +228,9 @@ class MilvusSearch:
         # the uri as set ('' = inside the index folder), so a copied index folder keeps its Milvus Lite collection
         return {"uri": self.settings.milvus_uri, "collection": self.collection,
                 "index_type": self.settings.milvus_index_type, "analyzer": self._digest, "dim": self.dim}
+
+    def load(self) -> None:
+        self.ready()
 
     def ready(self) -> None:
         """Check once (then per generation) that the collection matches the database; rebuild it when not."""
@@ -319,7 +334,7 @@ class MilvusSearch:
         res = self._call("count", self.client().query, self.collection, filter="", output_fields=["count(*)"])
         return int(res[0]["count(*)"])
 
-    def _insert(self, rows: Sequence[tuple]) -> None:
+    def _insert(self, rows: Sequence[ChunkRow]) -> None:
         """(chunk id, article id, published, title, chunk text, vector) rows."""
         data = []
         for cid, article_id, published, title, text, vec in rows:
@@ -333,9 +348,9 @@ class MilvusSearch:
             self._call("insert", self.client().insert, self.collection, data[i : i + _INSERT_BATCH])
 
     # -- writing (after the SQLite transaction committed) -------------------------------------------
-    def replace(self, removed: Sequence[int], rows: Sequence[tuple], before: int, after: int) -> None:
+    def apply(self, removed: Sequence[int], added: Sequence[ChunkRow], before: int, after: int) -> None:
         """Apply one committed transaction: delete the chunks ``removed`` (every chunk of the articles it replaced
-        or removed, by primary key), insert ``rows`` (the new chunks of its articles): an article-level upsert.
+        or removed, by primary key), insert ``added`` (the new chunks of its articles): an article-level upsert.
 
         ``before``/``after``: the database generation around the transaction. A collection that did not match
         ``before`` is rebuilt from the database instead (which then holds this change too).
@@ -350,7 +365,7 @@ class MilvusSearch:
         # by primary key: a filter on article_id would be evaluated over every row of the collection per batch
         for i in range(0, len(ids), 5_000):
             self._call("delete", c.delete, self.collection, ids=ids[i : i + 5_000])
-        self._insert(rows)
+        self._insert(added)
         self._synced = after
 
     def article_chunk_ids(self, article_id: str) -> list[int]:

@@ -8,24 +8,30 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from ..config import Settings
 from ..embed import Embedder
-from ..index import Index
+from ..ids import content_hash
 from ..text.dates import dateline_date
-from ..text.escape import shown
+from ..errors import ConfigError, StoreError
+from ..text.escape import shown, valid_utf8
 from ..text.sentences import split_sentences
-from ..types import Article, Chunk
+from ..types import Article, Chunk, Enrichment
 from .chunk import chunk_article
-from .load import Budget, Skipped, check_paths, content_hash, iter_files, load_paths, open_bounded
+from .load import SUPPORTED, Budget, Skipped, _extension, check_paths, iter_files, load_paths, open_bounded
+
+if TYPE_CHECKING:
+    from ..news import NewsRecords
 
 log = logging.getLogger(__name__)
 
@@ -103,12 +109,46 @@ def cap_length(article: Article, max_chars: int) -> Cut | None:
                                f"(raise ingest.max_article_chars to index more)")
 
 
-Enricher = Callable[[Article], Any]  # article -> the enrichment qa.index stores beside it (qa.news.Enrichment)
+class Enricher(Protocol):
+    """What is worked out of each article beside its chunks (qa/news's `NewsEnricher`: quotes, story signatures)."""
+
+    def extract(self, article: Article) -> Enrichment | None:
+        """Before the write transaction: plain rows, no SQL (None: nothing to store)."""
+        ...
+
+    def keep(self, db: NewsRecords, article: Article, enrichment: Enrichment) -> None:
+        """Inside the write transaction: store it, through the database the index hands over."""
+        ...
+
+
+class Store(Protocol):
+    """What ingest needs of an index (`qa.index.Index`)."""
+
+    def writing(self) -> AbstractContextManager[None]: ...
+
+    def known_hashes(self, ids: Sequence[str]) -> dict[str, str]: ...
+
+    def cached_vectors(self, text_hashes: Sequence[str]) -> dict[str, np.ndarray]: ...
+
+    def enriched_ids(self, ids: Sequence[str]) -> set[str]: ...
+
+    def origins(self, ids: Sequence[str]) -> dict[str, str]: ...
+
+    def update_origins(self, origins: dict[str, str]) -> None: ...
+
+    def ids_from_origins(self, paths: Iterable[str | Path]) -> dict[str, str]: ...
+
+    def write_batch(self, items: Sequence[tuple], enrich_only: Sequence[tuple[str, Enrichment]] = (),
+                    keep: Callable[[NewsRecords, Article, Enrichment], None] | None = None) -> None: ...
+
+    def remove(self, article_ids: Iterable[str]) -> int: ...
+
+    def save(self) -> None: ...
 
 
 def ingest(
     paths: Iterable[str | Path],
-    store: Index,
+    store: Store,
     embedder: Embedder,
     settings: Settings,
     *,
@@ -127,7 +167,7 @@ def ingest(
         return _ingest(paths, store, embedder, settings, prune, progress, on_skip, enricher)
 
 
-def _ingest(paths: list[str | Path], store: Index, embedder: Embedder, settings: Settings, prune: bool, progress: bool,
+def _ingest(paths: list[str | Path], store: Store, embedder: Embedder, settings: Settings, prune: bool, progress: bool,
             on_skip: Callable[[Skipped], None] | None, enricher: Enricher | None) -> IngestReport:
     report = IngestReport()
     t0 = time.perf_counter()
@@ -198,7 +238,7 @@ def _ingest(paths: list[str | Path], store: Index, embedder: Embedder, settings:
     return report
 
 
-def _write(batch: list[Article], store: Index, embedder: Embedder, settings: Settings, report: IngestReport,
+def _write(batch: list[Article], store: Store, embedder: Embedder, settings: Settings, report: IngestReport,
            enricher: Enricher | None) -> None:
     known = store.known_hashes([a.id for a in batch])
     todo: list[tuple[Article, str, list[Chunk]]] = []
@@ -232,7 +272,7 @@ def _write(batch: list[Article], store: Index, embedder: Embedder, settings: Set
         return
 
     t = time.perf_counter()
-    extras = [enricher(a) for a, _, _ in todo] if enricher else [None] * len(todo)
+    extras = [enricher.extract(a) for a, _, _ in todo] if enricher else [None] * len(todo)
     report.stages["enrich"] += time.perf_counter() - t
 
     t = time.perf_counter()
@@ -252,27 +292,51 @@ def _write(batch: list[Article], store: Index, embedder: Embedder, settings: Set
         vecs = np.vstack([cache[x] for x in hs]).astype(np.float32)
         items.append((article, h, chunks, vecs, hs, enrichment))
         report.chunks += len(chunks)
-    store.write_batch(items)
+    store.write_batch(items, keep=enricher.keep if enricher else None)
     report.stages["write"] += time.perf_counter() - t
 
 
-def _enrich_unchanged(articles: list[Article], store: Index, report: IngestReport, enricher: Enricher) -> None:
+def _enrich_unchanged(articles: list[Article], store: Store, report: IngestReport, enricher: Enricher) -> None:
     """Enrich unchanged articles that have no MinHash signature (indexed before news enrichment), without re-embedding."""
     t = time.perf_counter()
     done = store.enriched_ids([a.id for a in articles])
-    todo = [(a.id, enricher(a)) for a in articles if a.id not in done]
+    todo = [(a.id, e) for a in articles if a.id not in done and (e := enricher.extract(a)) is not None]
     if todo:
-        store.write_batch([], enrich_only=todo)
+        store.write_batch([], enrich_only=todo, keep=enricher.keep)
     report.stages["enrich"] += time.perf_counter() - t
 
 
-def default_enricher(settings: Settings | None = None) -> Enricher | None:
-    """News enrichment (quotes, near-duplicate signatures) when the news package is present."""
-    try:
-        from ..news import enrich
-    except ImportError:
-        return None
-    return enrich
+def resolve_ids(store: Store, ids_or_paths: Iterable[str]) -> list[str]:
+    """Article ids for items that are ids, or files/folders whose articles were indexed.
+
+    An empty item is an error (`qa remove "$F"` with F unset named the current folder), and so is a path
+    naming one file that would match the articles of several."""
+    ids: set[str] = set()
+    for item in ids_or_paths:
+        if not item.strip():
+            raise ConfigError(f"an empty id or path was given ({item!r}; an unset shell variable?): name the "
+                              "articles' ids, or the files or folders they were loaded from")
+        path = Path(item).expanduser()
+        found = store.ids_from_origins([item]) if path.exists() or "/" in item else {}
+        one_file = path.is_file() or (not path.exists() and _extension(path) in SUPPORTED)
+        files = {_file_of(o) for o in found.values()}
+        if one_file and len(files) > 1:
+            raise StoreError(f"{shown(item)} names one file, but the articles of {len(files)} files match it "
+                             f"({', '.join(shown(f) for f in sorted(files)[:3])}, ...): nothing was removed")
+        ids |= set(found) if found else {valid_utf8(item)}
+    return sorted(ids)
+
+
+def _file_of(origin: str) -> str:
+    """The file an origin names: path, path:line (JSONL, CSV), path#n (JSON) or path#entryN (feeds)."""
+    return re.sub(r"(?::\d+|#\d+|#entry\d+)$", "", origin)
+
+
+def default_enricher(settings: Settings) -> Enricher:
+    """News enrichment: quotes with their speakers, near-duplicate story signatures."""
+    from ..news import NewsEnricher
+
+    return NewsEnricher(settings.ingest.dedup_threshold)
 
 
 def _text_hash(text: str) -> str:

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import re
 import zlib
-from typing import Any
 
 import numpy as np
 
 from ..text.similarity import jaccard
 from ..text.tokens import words
+from .records import StoryRecords
 
 SHINGLE = 5
 SHORT_WORDS = 300
@@ -75,11 +75,11 @@ def band_keys(sig: np.ndarray) -> list[int]:
     return [i << 32 | zlib.crc32(sig[i * ROWS : (i + 1) * ROWS].tobytes()) for i in range(BANDS)]
 
 
-def record(db: Any, article_id: str, text: str, threshold: float, hashes: set[int] | None = None,
+def record(db: StoryRecords, article_id: str, text: str, threshold: float, hashes: set[int] | None = None,
            title: str = "") -> str | None:
     """Store the article's signature and join it to the story of an earlier near-duplicate; returns that story id.
 
-    ``db``: the index database (`qa.index.db.Database`), inside the ingest transaction.
+    ``db``: the index database, inside the ingest transaction.
     """
     hashes = shingles(text) if hashes is None else hashes
     sig = signature(hashes)
@@ -91,7 +91,7 @@ def record(db: Any, article_id: str, text: str, threshold: float, hashes: set[in
     return story
 
 
-def _best_story(db: Any, article_id: str, hashes: set[int], sig: np.ndarray, keys: list[int], threshold: float,
+def _best_story(db: StoryRecords, article_id: str, hashes: set[int], sig: np.ndarray, keys: list[int], threshold: float,
                 title: str, n_words: int) -> str | None:
     rows = db.band_candidates(keys, article_id, MAX_CANDIDATES)
     if n_words < SHORT_WORDS:  # a short text joins a story only under a like headline: look at those alone

@@ -18,7 +18,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -26,6 +26,10 @@ from ..text.dates import upper_bound
 from ..text.tokens import content_words
 from ..types import Evidence
 from . import names as nm
+from .records import QuoteRecords
+
+if TYPE_CHECKING:
+    from ..embed import Embedder
 
 ABOUT_MIN_COSINE = 0.3  # a statement this close to the topic is about it
 ABOUT_RELATIVE = 0.4  # ... and so is one at least this fraction as close as the speaker's closest statement
@@ -62,7 +66,7 @@ class Quote:
     chunk_id: int | None = field(default=None, repr=False)
 
 
-def speakers(store: Any, limit: int = 20) -> list[Speaker]:
+def speakers(store: QuoteRecords, limit: int = 20) -> list[Speaker]:
     """The most quoted speakers with their name variants (most statements first)."""
     by_name: dict[str, Counter[str]] = defaultdict(Counter)
     for canonical, speaker, n in _pairs(store):
@@ -85,7 +89,7 @@ def variants(canonical: str, forms: Counter[str]) -> list[str]:
     return out
 
 
-def match(store: Any, name: str) -> list[str]:
+def match(store: QuoteRecords, name: str) -> list[str]:
     """Canonical speakers a query name refers to (see the module docstring)."""
     q = " ".join(name.split()).strip(" ?.,")
     ql = q.lower()
@@ -105,7 +109,7 @@ def match(store: Any, name: str) -> list[str]:
     return sorted(alike)
 
 
-def quotes(store: Any, name: str, about: str | None = None, embedder: Any = None, limit: int = 10, *,
+def quotes(store: QuoteRecords, name: str, about: str | None = None, embedder: Embedder | None = None, limit: int = 10, *,
            date_from: date | None = None, date_to: date | None = None) -> list[Quote]:
     """Statements attributed to ``name`` (any variant); with ``about``, only those on that topic, best first."""
     canon = match(store, name)
@@ -118,7 +122,7 @@ def quotes(store: Any, name: str, about: str | None = None, embedder: Any = None
     return rank_about(store, rows, about, embedder)[:limit]
 
 
-def rank_about(store: Any, rows: list[Quote], about: str, embedder: Any = None) -> list[Quote]:
+def rank_about(store: QuoteRecords, rows: list[Quote], about: str, embedder: Embedder | None = None) -> list[Quote]:
     """The statements that are about the topic, best first (scores set)."""
     topic = set(content_words(about))
     if not rows or not topic:
@@ -131,7 +135,7 @@ def rank_about(store: Any, rows: list[Quote], about: str, embedder: Any = None) 
     qvec = embedder.embed([about])[0]
     order = list(range(len(rows)))
     if len(rows) > EMBED_AT_MOST:  # pre-rank by overlap and the stored vector of the chunk holding the statement
-        cvec = store.db.chunk_vectors(q.chunk_id for q in rows if q.chunk_id is not None)
+        cvec = store.chunk_vectors(q.chunk_id for q in rows if q.chunk_id is not None)
         pre = [o + float(cvec[q.chunk_id] @ qvec) if q.chunk_id in cvec else o for q, o in zip(rows, overlap)]
         order = sorted(order, key=lambda i: -pre[i])[:EMBED_AT_MOST]
     vecs = embedder.embed([rows[i].statement for i in order])
@@ -220,7 +224,7 @@ class Focus:
         return best
 
 
-def focus(store: Any, question: str, embedder: Any = None, *, as_of: date | None = None,
+def focus(store: QuoteRecords, question: str, embedder: Embedder | None = None, *, as_of: date | None = None,
           date_from: date | None = None, date_to: date | None = None, limit: int = 20) -> Focus | None:
     """The speaker focus of a 'what did X say about Y' question, or None when it is not one (or X is unknown)."""
     found = speaker_in_question(question)
@@ -247,13 +251,13 @@ def focus(store: Any, question: str, embedder: Any = None, *, as_of: date | None
     return Focus(name, topic, canon, on_topic, dict(spans), clear)
 
 
-def aliases(store: Any) -> Callable[[Evidence], set[str]]:
+def aliases(store: QuoteRecords) -> Callable[[Evidence], set[str]]:
     """For the citation check: the name words of every speaker whose statement overlaps a piece of evidence."""
     cache: dict[str, set[str]] = {}
 
     def names_of(e: Evidence) -> set[str]:
         out: set[str] = set()
-        for c in store.db.speakers_at(e.article_id, e.start, e.end):
+        for c in store.speakers_at(e.article_id, e.start, e.end):
             if c not in cache:
                 cache[c] = _name_words(store, c)
             out |= cache[c]
@@ -262,8 +266,8 @@ def aliases(store: Any) -> Callable[[Evidence], set[str]]:
     return names_of
 
 
-def _name_words(store: Any, canonical: str) -> set[str]:
-    forms = store.db.speaker_forms(canonical)
+def _name_words(store: QuoteRecords, canonical: str) -> set[str]:
+    forms = store.speaker_forms(canonical)
     words = set()
     for form in [canonical, *forms]:
         if form[:1].isupper() and form.lower() not in _PRONOUNS:
@@ -273,21 +277,21 @@ def _name_words(store: Any, canonical: str) -> set[str]:
 
 # -- storage helpers ---------------------------------------------------------------------------------
 
-_PAIRS: weakref.WeakKeyDictionary[Any, tuple[int, list[tuple[str, str, int]]]] = weakref.WeakKeyDictionary()
+_PAIRS: weakref.WeakKeyDictionary[QuoteRecords, tuple[int, list[tuple[str, str, int]]]] = weakref.WeakKeyDictionary()
 
 
-def _pairs(store: Any) -> list[tuple[str, str, int]]:
+def _pairs(store: QuoteRecords) -> list[tuple[str, str, int]]:
     """(canonical, written form, statements) for the whole index, cached until the index changes."""
     gen = store.generation()
     hit = _PAIRS.get(store)
     if hit and hit[0] == gen:
         return hit[1]
-    rows = store.db.speaker_pairs()
+    rows = store.speaker_pairs()
     _PAIRS[store] = (gen, rows)
     return rows
 
 
-def _statements(store: Any, canonicals: Sequence[str], date_from: date | None, date_to: date | None) -> list[Quote]:
-    rows = store.db.statements(canonicals, date_from.isoformat() if date_from else None,
+def _statements(store: QuoteRecords, canonicals: Sequence[str], date_from: date | None, date_to: date | None) -> list[Quote]:
+    rows = store.statements(canonicals, date_from.isoformat() if date_from else None,
                                date_to.isoformat() if date_to else None)
     return [Quote(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], 0.0, r[8]) for r in rows]

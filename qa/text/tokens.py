@@ -20,7 +20,8 @@ STOPWORDS = frozenset(
 )
 
 TOKEN = re.compile(r"\d+(?:[.,]\d+)+[A-Za-z]*|[A-Za-z0-9][A-Za-z0-9'’\-]*[A-Za-z0-9]|[A-Za-z0-9]")  # 8.5bn, 1,200: one token
-NUMBER = re.compile(r"(?<![\w.])[$€£]?\d[\d,]*(?:\.\d+)?(?:\s?(?:%|percent|million|billion|trillion|thousand))?", re.I)
+# a figure in text: digits with an optional currency sign, scale or percent (answer/spans.py has the typed ones)
+FIGURE = re.compile(r"(?<![\w.])[$€£]?\d[\d,]*(?:\.\d+)?(?:\s?(?:%|percent|million|billion|trillion|thousand))?", re.I)
 
 
 def words(text: str) -> list[str]:

@@ -7,7 +7,7 @@ import pytest
 from qa.answer.shape import shape_of, sides
 from qa.text.junk import dateline_end, debris, not_evidence, strip_debris
 
-from ..conftest import SAMPLE
+from tests.conftest import SAMPLE
 
 
 @pytest.mark.parametrize("question, shape", [
@@ -123,7 +123,7 @@ def _reader_assistant(hash_settings, replies, p_first=0.9):
 
     gen = ScriptedReader(replies, p_first=p_first)
     a = Assistant.open(settings=hash_settings, create=True, generator=gen)
-    a.index([SAMPLE], progress=False)
+    a.add([SAMPLE], progress=False)
     return a
 
 
@@ -236,7 +236,7 @@ def test_a_nearby_fact_given_as_the_answer_becomes_the_articles_dont_say(hash_se
 
     (tmp_path / "story.txt").write_text(article)
     a = Assistant.open(settings=hash_settings, create=True, generator=ScriptedReader(replies))
-    a.index([tmp_path], progress=False)
+    a.add([tmp_path], progress=False)
     ans = a.ask(question)
     assert ans.abstained and ans.text.startswith("The articles don't say.") and reported in ans.text
     assert ans.short == ""
