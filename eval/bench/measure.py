@@ -121,22 +121,36 @@ def dated_latency(assistant: Any, queries: list[str], dates: list[str | None]) -
 
 
 
+class AnswerTally:
+    """Streamed answers counted: time to the first shown text and to the answer, modes, the stages' timings."""
+
+    def __init__(self) -> None:
+        self.first: list[float] = []
+        self.total: list[float] = []
+        self.modes: dict[str, int] = {}
+        self.parts: dict[str, list[float]] = {}
+
+    def add(self, t_first: float | None, t_total: float, answer: Any) -> None:
+        self.total.append(t_total)
+        if t_first is not None:
+            self.first.append(t_first)
+        self.modes[answer.mode] = self.modes.get(answer.mode, 0) + 1
+        for name, seconds in (answer.timings or {}).items():
+            self.parts.setdefault(name, []).append(seconds)
+
+    def summary(self, **extra: Any) -> dict[str, Any]:
+        return {"first_token": latency(self.first), "total": latency(self.total), "modes": self.modes, **extra,
+                "parts_p50_ms": {k: rnd(pct([x * 1000 for x in v], 50)) for k, v in self.parts.items()}}
+
+
 def answer_latency(assistant: Any, questions: list[str]) -> dict[str, Any]:
     """Warm end-to-end latency through Assistant.stream: first 'token' event and the final answer."""
     if questions:
         stream_once(assistant, questions[0])  # loads the GGUF model and spaCy: not counted
-    first, total, modes = [], [], {}
-    parts: dict[str, list[float]] = {}
+    tally = AnswerTally()
     for q in questions:
-        t_first, t_total, answer = stream_once(assistant, q)
-        total.append(t_total)
-        if t_first is not None:
-            first.append(t_first)
-        modes[answer.mode] = modes.get(answer.mode, 0) + 1
-        for name, seconds in (answer.timings or {}).items():
-            parts.setdefault(name, []).append(seconds)
-    return {"first_token": latency(first), "total": latency(total), "modes": modes,
-            "parts_p50_ms": {k: rnd(pct([x * 1000 for x in v], 50)) for k, v in parts.items()}}
+        tally.add(*stream_once(assistant, q))
+    return tally.summary()
 
 
 

@@ -4,7 +4,7 @@
     .venv/bin/python -m eval.bench.milvus_bench scale [--index index/scale] [--work /tmp/milvus-bench]
 
 Nothing is embedded: every figure starts from the vectors stored in an existing FAISS index's SQLite, copied first
-(the source folder is never opened, so never written). The embedding cost (README Performance) is the same for both
+(the source folder is never opened, so never written). The embedding cost (docs/performance.md) is the same for both
 backends and shared: only the write path and search differ.
 
 dev    copies --index twice: one copy stays FAISS, the other's manifest is switched to index.backend 'milvus' and

@@ -1,4 +1,4 @@
-"""The benchmark's Markdown tables (the README's Performance section), made from the roles' results."""
+"""The benchmark's Markdown tables (docs/performance.md), made from the roles' results."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def _ms(x: float | None) -> str:
 
 
 def render_table(results: dict[str, Any]) -> str:
-    """The Markdown tables of the README's Performance section."""
+    """The Markdown tables of docs/performance.md."""
     parts = [_ingest_table(results)]
     for render in (_retrieval_table, _hnsw_lines, _answers_table, _calls_table, _cold_table, _threads_table, _limit_lines):
         text = render(results)

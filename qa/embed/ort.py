@@ -16,7 +16,7 @@ index takes 's8' where the CPU has VNNI; an index is always read with the weight
 manifest records 's8'; indexes without the record are 'u8'), so vectors of two recipes are never mixed.
 
 Threads: with N > 1 threads the session itself runs single-threaded and N batches run at once (data parallel),
-so no intra-op thread pool waits at barriers for a core another process holds (the thread plan: README).
+so no intra-op thread pool waits at barriers for a core another process holds (the thread plan: docs/performance.md).
 """
 
 from __future__ import annotations
@@ -233,10 +233,10 @@ class OnnxEncoder:
         opts = ort.SessionOptions()
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         # data parallel: each batch on one thread, no intra-op pool (its barriers stall when another process holds
-        # a core: measured in README Performance); `run` is thread-safe on one session
+        # a core: measured in docs/performance.md); `run` is thread-safe on one session
         opts.intra_op_num_threads = 1 if self.parallel == "batches" else self.workers
         # idle worker threads sleep instead of spinning: between embedding calls they would otherwise keep a core
-        # busy that llama.cpp needs (the thread plan: README, Performance)
+        # busy that llama.cpp needs (the thread plan: docs/performance.md)
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         opts.log_severity_level = 3
         try:

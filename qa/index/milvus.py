@@ -29,7 +29,7 @@ diacritics removed), then the project's Porter stemmer (qa/text), and Milvus's '
 space-separated stems back out. Queries drop stopwords like the FTS5 query does. FTS5 weighs a title word half a
 text word; here the title is written once and the text twice, with k1 doubled, which gives FTS5's ranking up to
 the IDF formula (Milvus: log(1 + (N - n + 0.5)/(n + 0.5)), FTS5 without the 1 +). On the DEV questions, Milvus's
-top 10 keyword chunks are 94.6% FTS5's (88.4% with the title at full weight), see README "Scaling out".
+top 10 keyword chunks are 94.6% FTS5's (88.4% with the title at full weight), see docs/scaling.md.
 
 Consistency. Each ingest batch commits to SQLite first, then replaces the batch's articles in Milvus; `save()`
 flushes the collection and records the database generation it matches in milvus.json. An open whose milvus.json

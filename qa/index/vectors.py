@@ -1,7 +1,7 @@
 """Dense vector search behind one small protocol, and its FAISS implementation.
 
 FAISS index type: exact inner-product search (`IndexFlatIP`) up to `ingest.exact_search_max` vectors, an HNSW
-graph (M 32, efConstruction 80, efSearch 128) above (recall measured in the README). Ids are the chunk ids of the
+graph (M 32, efConstruction 80, efSearch 128) above (recall measured in docs/performance.md). Ids are the chunk ids of the
 database, so a hit is looked up there.
 
 A date window is a set of allowed chunk ids, passed to FAISS as a bitmap over the ids (built in microseconds;

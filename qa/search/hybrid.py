@@ -48,7 +48,7 @@ class Retriever:
         self.embedder = embedder
         self.settings = settings
         # FAISS + FTS5: the BM25 query (SQLite) runs in a worker thread while this one embeds the query (ONNX
-        # Runtime); both release the GIL, so on 2 cores the embedding's ms come off the search (README Performance)
+        # Runtime); both release the GIL, so on 2 cores the embedding's ms come off the search (docs/performance.md)
         self.concurrent = getattr(getattr(store, "backend", None), "kind", None) == "faiss"
 
     def dense(self, text: str, k: int, window: DateWindow | None = None) -> list[tuple[int, float]]:

@@ -8,8 +8,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..measure import built_with, stream_once
-from ..probes import Competitor, latency, load_avg, log, pct, peak_rss_mb, rnd, rss_mb
+from ..measure import AnswerTally, built_with, stream_once
+from ..probes import Competitor, load_avg, log, pct, peak_rss_mb, rnd, rss_mb
 
 
 def run(args: argparse.Namespace, plan: dict[str, Any]) -> dict[str, Any]:
@@ -56,26 +56,17 @@ def _answer_cell(a: Any, gen: Any, titles: list[str], choice: list[dict[str, Any
     cell: dict[str, Any] = {}
     for kind, items in (("open", [(q, {}) for q in titles]),
                         ("choice", [(c["question"], {"choices": c["choices"]}) for c in choice])):
-        first, total, modes, calls_per_q = [], [], {}, []
-        parts: dict[str, list[float]] = {}
+        tally, calls_per_q = AnswerTally(), []
         for q, kw in items:
             before = len(calls_log) if calls_log is not None else 0
             seen = list(calls_log)[-1:] if calls_log else []
-            t_first, t_total, answer = stream_once(a, q, **kw)
-            total.append(t_total)
-            if t_first is not None:
-                first.append(t_first)
-            modes[answer.mode] = modes.get(answer.mode, 0) + 1
-            for name, seconds in (answer.timings or {}).items():
-                parts.setdefault(name, []).append(seconds)
+            tally.add(*stream_once(a, q, **kw))
             if calls_log is not None:
                 new = _new_calls(calls_log, before, seen)
                 calls_per_q.append(len(new))
                 for c in new:
                     per_call.setdefault(c["call"], []).append(c)
-        cell[kind] = {"first_token": latency(first), "total": latency(total), "modes": modes,
-                      "model_calls_per_question": rnd(statistics.fmean(calls_per_q), 2) if calls_per_q else 0,
-                      "parts_p50_ms": {k: rnd(pct([x * 1000 for x in v], 50)) for k, v in parts.items()}}
+        cell[kind] = tally.summary(model_calls_per_question=rnd(statistics.fmean(calls_per_q), 2) if calls_per_q else 0)
     cell["calls"] = {name: _call_summary(rows) for name, rows in per_call.items()}
     return cell
 
