@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import QAError
+from .errors import ChatError, QAError
 from .ingest.load import SUPPORTED
 from .ui import articles, people, saved
 
@@ -248,9 +248,15 @@ def build_app(assistant: Assistant) -> gradio.Blocks:
                  {"role": "assistant", "content": "_Searching the indexed articles…_"}]
         turn, note = None, ""
         if store is not None:  # saved as asked: a server stopped mid-answer still leaves the question in the chat
+            asked = {"as_of": as_of, "date_from": date_from, "date_to": date_to,
+                     "top_k": int(top_k) if top_k and int(top_k) != default_k else None}
             try:
-                turn = store.ask(chat_id, question, {"as_of": as_of, "date_from": date_from, "date_to": date_to,
-                                                     "top_k": int(top_k) if top_k and int(top_k) != default_k else None})
+                try:
+                    turn = store.ask(chat_id, question, asked)
+                except ChatError:
+                    if chat_id is None:
+                        raise
+                    turn = store.ask(None, question, asked)  # its chat was deleted in another tab: start a new one
                 chat_id = turn.chat_id
                 turn_ids[str(len(chat) - 1)] = turn.id
             except Exception as exc:  # noqa: BLE001 - the question is still answered; the failure is one line

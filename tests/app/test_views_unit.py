@@ -64,3 +64,21 @@ def test_an_unwritable_chats_file_serves_the_chat_without_saving_and_says_why(ha
     assert saved.open_store(SimpleNamespace(settings=s)) is None
     assert "chats will not be saved: the chats database /proc/no-such-dir/chats.sqlite cannot be opened" in caplog.text
     assert saved.open_store(SimpleNamespace(settings=hash_settings.replace(**{"chats.enabled": False}))) is None
+
+
+def test_a_question_in_a_chat_deleted_by_another_tab_starts_a_new_saved_chat(fake_assistant):
+    """Through the app's own event handler (the Ask button's), with the hash embedder and a scripted model."""
+    from qa.app import build_app
+
+    assistant = fake_assistant(["Ren said Huawei will not invest in chip technology [1]."])
+    app = build_app(assistant)
+    respond = next(fn.fn for fn in app.fns.values() if getattr(fn, "api_name", None) == "ask")
+    store = saved.open_store(assistant)
+    gone = store.ask(None, "an old question")
+    store.delete(gone.chat_id)
+    *_, last = respond("What did Ren say about chips?", [], [], {}, "", "", "", 8, gone.chat_id, {})
+    chat_id, turn_ids = last[6], last[7]
+    assert chat_id != gone.chat_id and "not saved" not in last[5]
+    (turn,) = store.get(chat_id).turns
+    assert turn.question == "What did Ren say about chips?" and "invest in chip" in turn.answer.text
+    assert turn_ids == {"1": turn.id}
