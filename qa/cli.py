@@ -385,9 +385,14 @@ def _quotes(args: argparse.Namespace) -> int:
     if not rows:
         print(f"no statements attributed to {args.name!r}" + (f" about {args.about!r}" if args.about else ""))
         return EXIT_NOTHING
+    from .export import sentence_url
+
     for q in rows:
         print(f"- {q.canonical} (as “{q.speaker}”), {q.title} [{q.published or 'undated'}]:")
         print(f"    “{q.statement}”")
+        article = assistant.article(q.article_id)
+        href = sentence_url(article.url if article else None, q.statement)
+        print(f"    {href}" if href else f"    article {q.article_id}, characters {q.start}-{q.end}")
     return 0
 
 

@@ -12,6 +12,7 @@ import html
 import json
 import re
 import time
+import urllib.parse
 from typing import TYPE_CHECKING, Any
 
 from .errors import ChatError
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 FORMATS = ("md", "json", "html")
 _MARKER = re.compile(r"\[(\d+)\]")
 _WEB = re.compile(r"https?://", re.I)
+_FRAGMENT_WORDS = 8  # words of a sentence's start (and end) in a text-fragment link
 
 CSS = """
 body { font: 16px/1.5 system-ui, sans-serif; max-width: 46rem; margin: 2rem auto; padding: 0 1rem; color: #1f2937; }
@@ -42,6 +44,18 @@ def citation_record(c: Citation) -> dict[str, Any]:
 def link(url: str | None) -> str | None:
     """The URL when it may become a link (http or https: never javascript: or file: from article metadata)."""
     return url if url and _WEB.match(url) else None
+
+
+def sentence_url(url: str | None, sentence: str) -> str | None:
+    """The original article's URL scrolled to a sentence (a text fragment, #:~:text=), when there is a web URL."""
+    base = link(url)
+    if not base:
+        return None
+    words = sentence.split()
+    frag = urllib.parse.quote(" ".join(words[:_FRAGMENT_WORDS]), safe="")
+    if len(words) > 2 * _FRAGMENT_WORDS:  # textStart,textEnd: the whole sentence without a very long fragment
+        frag += "," + urllib.parse.quote(" ".join(words[-_FRAGMENT_WORDS:]), safe="")
+    return f"{base.split('#')[0]}#:~:text={frag}"
 
 
 # -- the record shared by the three formats -------------------------------------------------------

@@ -4,13 +4,9 @@ each with its date, article and a link to the sentence (the original URL's text 
 from __future__ import annotations
 
 import html
-import urllib.parse
 from typing import Any
 
-from ..export import link
-
-_FRAGMENT_WORDS = 8
-
+from ..export import sentence_url
 
 def speaker_choices(speakers: list[Any]) -> list[tuple[str, str]]:
     """(label, name) per speaker: 'Ren Zhangvi · 12 statements · also Ren, Raine'."""
@@ -20,19 +16,6 @@ def speaker_choices(speakers: list[Any]) -> list[tuple[str, str]]:
         label = f"{s.name} · {s.count} statement{'s' if s.count != 1 else ''}" + (f" · also {', '.join(also)}" if also else "")
         out.append((label, s.name))
     return out
-
-
-def sentence_url(url: str | None, statement: str) -> str | None:
-    """The original article's URL scrolled to the statement (a text fragment, #:~:text=), when there is a URL."""
-    base = link(url)
-    if not base:
-        return None
-    words = statement.split()
-    start = " ".join(words[:_FRAGMENT_WORDS])
-    frag = urllib.parse.quote(start, safe="")
-    if len(words) > 2 * _FRAGMENT_WORDS:  # textStart,textEnd: the whole statement without a very long fragment
-        frag += "," + urllib.parse.quote(" ".join(words[-_FRAGMENT_WORDS:]), safe="")
-    return f"{base.split('#')[0]}#:~:text={frag}"
 
 
 def render_quotes(quotes: list[Any], urls: dict[str, str], name: str, about: str | None) -> str:

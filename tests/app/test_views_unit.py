@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 from qa.app import md_escape, render_answer, render_sources
 from qa.chats import ChatStore
-from qa.export import answer_data
+from qa.export import answer_data, sentence_url
 from qa.serve import extras
 from qa.types import Answer, Article, Citation
 from qa.ui import articles, people, saved
@@ -21,9 +21,9 @@ def _citation() -> Citation:
 def test_a_statement_links_to_its_sentence_in_the_original_article_and_is_escaped():
     q = SimpleNamespace(canonical="Ren Zhangvi", speaker="Raine", statement="we <b>will</b> not invest in chips",
                         article_id="a1", title="Ren & chips", published="2021-02-09", start=0, end=10)
-    url = people.sentence_url("https://example.org/ren#top", q.statement)
+    url = sentence_url("https://example.org/ren#top", q.statement)
     assert url == "https://example.org/ren#:~:text=we%20%3Cb%3Ewill%3C%2Fb%3E%20not%20invest%20in%20chips"
-    assert people.sentence_url("javascript:alert(1)", q.statement) is None
+    assert sentence_url("javascript:alert(1)", q.statement) is None
     shown = people.render_quotes([q], {"a1": "https://example.org/ren"}, "Raine", "chips")
     assert "&lt;b&gt;will&lt;/b&gt;" in shown and "<b>will</b>" not in shown and "Ren &amp; chips" in shown
     assert "as “Raine”" in shown and "1 statement(s) of <b>Ren Zhangvi</b> about <b>chips</b>" in shown

@@ -1,4 +1,5 @@
-"""`qa chats` and `qa feedback export` over the chats database of an index folder (no model is loaded)."""
+"""The command line of issue 26: `qa chats`, `qa feedback export`, `qa ask --format`, `qa quotes` links and `qa articles`
+(hash embeddings, no language model)."""
 
 from __future__ import annotations
 
@@ -76,3 +77,24 @@ def test_qa_ask_format_md_and_json_quote_the_cited_sentences(tmp_path, capsys):
     md = capsys.readouterr().out
     assert md.startswith(f"# {question}\n") and "*as of 2021-03-01*" in md
     assert all(f"> {c['sentence']}" in md for c in data["citations"])
+
+
+def test_quotes_link_to_the_sentence_and_articles_filter_by_date(tmp_path, capsys):
+    (tmp_path / "news").mkdir()
+    (tmp_path / "news" / "ferry.md").write_text(
+        "---\ntitle: Lakeview ferry\ndate: 2021-03-02\nsource: Lakeview Gazette\nurl: https://example.org/ferry\n---\n"
+        '"The new ferries will run on solar power," Mayor Mira Okafor said on Tuesday.\n')
+    (tmp_path / "news" / "old.md").write_text("---\ntitle: Harbor budget\ndate: 2019-11-20\n---\nThe council met.\n")
+    toml = tmp_path / "qa.toml"
+    toml.write_text(f'index_dir = "{tmp_path / "index"}"\n[embedding]\nbackend = "hash"\n[llm]\nenabled = false\n')
+    assert main(["--settings", str(toml), "index", str(tmp_path / "news"), "-q"]) == 0
+    capsys.readouterr()
+    assert main(["--settings", str(toml), "quotes", "Okafor"]) == 0
+    out = capsys.readouterr().out
+    assert "“The new ferries will run on solar power”" in out
+    assert "https://example.org/ferry#:~:text=The%20new%20ferries%20will%20run%20on%20solar%20power" in out
+    assert main(["--settings", str(toml), "articles", "--from", "2021-01-01"]) == 0
+    out = capsys.readouterr().out
+    assert "Lakeview ferry" in out and "Harbor budget" not in out
+    assert main(["--settings", str(toml), "articles", "--to", "someday"]) == 1
+    assert capsys.readouterr().err.strip() == "error: to 'someday' is not a date: use YYYY-MM-DD"
