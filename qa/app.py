@@ -484,8 +484,8 @@ def build_app(assistant: Assistant) -> gradio.Blocks:
                       outputs=[box, chat, turns, sources, panel, error, chat_id, turn_ids],
                       concurrency_limit=ASK_CONCURRENCY, concurrency_id="ask", show_progress_on=[chat])
         # the saved-chats list follows once the answer is in (kept out of /ask, so the API answers as before)
-        relist = dict(fn=lambda cid: gr.update(choices=saved.choices(store), value=cid), inputs=[chat_id],
-                      outputs=[saved_list], api_visibility="private")
+        relist = dict(fn=lambda cid: (gr.update(choices=saved.choices(store), value=cid), saved.title(store, cid)),
+                      inputs=[chat_id], outputs=[saved_list, title], api_visibility="private")
         send.click(api_name="ask", **ask_io).then(**relist)
         box.submit(api_visibility="private", **ask_io).then(**relist)
         chat.select(show_sources, inputs=[sources], outputs=[panel, selected], api_visibility="private")

@@ -39,6 +39,16 @@ def choices(store: ChatStore | None) -> list[tuple[str, str]]:
     return [(f"{c.title} · {stamp(c.updated)[:16]}", c.id) for c in store.recent()]
 
 
+def title(store: ChatStore | None, chat_id: str | None) -> str:
+    """The title of the chat a tab writes to ('' when none is saved)."""
+    if store is None or not chat_id:
+        return ""
+    try:
+        return store.get(chat_id).title
+    except ChatError:  # deleted in another tab meanwhile
+        return ""
+
+
 def messages(chat: Chat, render_answer: Any, render_sources: Any, md_escape: Any) -> tuple[list, list, dict, dict, list]:
     """A saved chat as the Chatbot shows it: (messages, questions for follow-ups, message index → sources panel,
     message index → turn id, feedback per answer)."""

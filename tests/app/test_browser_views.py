@@ -97,6 +97,8 @@ def test_a_saved_chat_reopens_after_a_reload_with_its_citations_and_feedback(ui)
         answer = ask_in_page(page, QUESTION)
         marked = [m.inner_text() for m in page.locator("#qa-sources mark").all()]
         assert "chip" in answer.lower() and marked
+        page.wait_for_function("q => document.querySelector('#qa-chat-title textarea, #qa-chat-title input')?.value === q",
+                               arg=QUESTION, timeout=30_000)  # saved, under its question as title
         # feedback: a thumbs up with a note, kept with the saved answer
         page.locator("#qa-export-box").click()  # the feedback line and note are in "Export and feedback"
         page.locator('#qa-chat [data-testid="bot"]').last.hover()
