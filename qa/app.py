@@ -113,6 +113,8 @@ def render_sources(answer: Answer) -> str:
     cards = []
     for c in answer.citations:
         meta = [html.escape(c.source or "unknown source"), html.escape(c.published or "undated")]
+        if c.page:
+            meta.append(f"p. {c.page}")
         if re.match(r"https?://", c.url or "", re.I):  # never a javascript: or file: link from article metadata
             href = html.escape(c.url, quote=True)
             meta.append(f"<a href='{href}' target='_blank' rel='noopener noreferrer'>link</a>")

@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--model", metavar="GGUF", help="GGUF model file or name (default: qwen2.5-coder-1.5b; smollm2-135m is the fast one; or $QA_MODEL)")
         sp.add_argument("--no-llm", action="store_true", help="answer extractively, without the language model")
 
-    sp = cmd("index", _index, "Index files or folders (txt, md, html, json, jsonl(.gz), csv, RSS/Atom).")
+    sp = cmd("index", _index, "Index files or folders (txt, md, html, json, jsonl(.gz), csv, RSS/Atom, PDF, Word .docx).")
     sp.add_argument("paths", nargs="+", metavar="PATH")
     index_opt(sp)
     sp.add_argument("--prune", action="store_true", help="remove indexed articles from these paths that are gone")
@@ -245,7 +245,7 @@ def _print_answer(answer: Any) -> None:
         print()
         print("Sources:")
         for c in answer.citations:
-            meta = " · ".join(x for x in (c.published or "undated", c.source, c.url) if x)
+            meta = " · ".join(x for x in (c.published or "undated", c.source, f"p. {c.page}" if c.page else "", c.url) if x)
             print(f"[{c.n}] {c.title} ({meta})")
             print(f"    “{c.sentence}”")
 
