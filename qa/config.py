@@ -65,6 +65,28 @@ class IngestSettings:
 
 
 @dataclass
+class FetchSettings:
+    timeout_s: float = _doc("Seconds to wait for a web server to connect or send the next bytes; a page or feed may take at most 4x this in all.", 20.0)
+    max_mb: float = _doc("A page or feed larger than this (decompressed) is refused with a warning.", 10.0)
+    max_redirects: int = _doc("Redirects followed per address; more is a warning.", 5)
+    user_agent: str = _doc("The User-Agent every request sends (servers and robots.txt see it).", "newsqa/0.1 (local news question answering)")
+    robots: bool = _doc("Honour each site's robots.txt for the user agent (off only where you may fetch regardless).", True)
+    pace_s: float = _doc("At least this many seconds between two requests to the same host.", 1.0)
+    allow_private: bool = _doc("Fetch addresses on private, loopback and link-local networks (off: refused, so a page or feed cannot make qa reach the machine's own or the office's services).", False)
+    feed_pages: bool = _doc("Index each feed entry's own article page (fetched), not only the feed's summary; the summary is kept when the page cannot be fetched.", True)
+    watch_minutes: float = _doc("`qa watch`: minutes between two rounds of refreshing every feed and watched folder.", 15.0)
+
+    def __post_init__(self) -> None:
+        for name in ("timeout_s", "max_mb", "watch_minutes"):
+            if not getattr(self, name) > 0:
+                raise ConfigError(f"fetch.{name} must be > 0, got {getattr(self, name)!r}")
+        if self.max_redirects < 0 or self.pace_s < 0:
+            raise ConfigError(f"fetch.max_redirects and fetch.pace_s must be >= 0, got {self.max_redirects!r}, {self.pace_s!r}")
+        if not self.user_agent.strip():
+            raise ConfigError("fetch.user_agent must not be empty: servers refuse or block requests without one")
+
+
+@dataclass
 class IndexSettings:
     backend: str = _doc("Search backend: 'faiss' (a FAISS file + SQLite FTS5 in the index folder) or 'milvus' (dense vectors and BM25 full-text search in one Milvus collection; SQLite stays the source of truth, see qa/index/milvus.py). Part of the index fingerprint. Env: QA_INDEX_BACKEND.", "faiss")
     milvus_uri: str = _doc("backend 'milvus': '' = Milvus Lite in milvus.db inside the index folder; a path ending in .db = Milvus Lite there; http://host:19530 = a Milvus server or cluster (token from the MILVUS_TOKEN environment variable). Env: QA_MILVUS_URI.", "")
@@ -144,6 +166,7 @@ class Settings:
     embedding: EmbeddingSettings = _doc("Embedding model.", factory=EmbeddingSettings)
     chunking: ChunkSettings = _doc("Chunking.", factory=ChunkSettings)
     ingest: IngestSettings = _doc("Ingest limits and batching.", factory=IngestSettings)
+    fetch: FetchSettings = _doc("Web pages and feeds by URL: politeness, safety limits, `qa watch`.", factory=FetchSettings)
     index: IndexSettings = _doc("The search backend of the index: FAISS + FTS5, or Milvus.", factory=IndexSettings)
     retrieval: RetrievalSettings = _doc("Hybrid retrieval.", factory=RetrievalSettings)
     answer: AnswerSettings = _doc("Evidence, verification and abstention.", factory=AnswerSettings)

@@ -7,6 +7,7 @@ chunk texts seen before reuse their stored vectors.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import sys
 import time
@@ -116,24 +117,30 @@ def ingest(
     progress: bool = True,
     on_skip: Callable[[Skipped], None] | None = None,
     enricher: Enricher | None = None,
+    web: Any = None,
 ) -> IngestReport:
-    """Index every article under ``paths`` into ``store``; returns what happened.
+    """Index every article under ``paths`` (files, folders, and web pages or feeds by http(s) URL) into ``store``;
+    returns what happened. ``web`` is the `qa.ingest.web.WebLoader` to fetch URLs with (one is made when needed).
 
     ``on_skip`` is called with each skipped file or record, and each article cut to ingest.max_article_chars.
     The whole run holds the index's writer lock: another process writing it is a one-line error before anything
     is read."""
     paths = check_paths(paths)
     with store.writing():
-        return _ingest(paths, store, embedder, settings, prune, progress, on_skip, enricher)
+        return _ingest(paths, store, embedder, settings, prune, progress, on_skip, enricher, web)
 
 
 def _ingest(paths: list[str | Path], store: Index, embedder: Embedder, settings: Settings, prune: bool, progress: bool,
-            on_skip: Callable[[Skipped], None] | None, enricher: Enricher | None) -> IngestReport:
+            on_skip: Callable[[Skipped], None] | None, enricher: Enricher | None, web: Any = None) -> IngestReport:
+    from .fetch import is_url
+
     report = IngestReport()
     t0 = time.perf_counter()
     seen: dict[str, str] = {}
     ing = settings.ingest
-    bar = _progress(paths, progress, ing.max_file_mb, ing.follow_links)
+    urls = [str(p) for p in paths if is_url(str(p))]
+    paths = [p for p in paths if not is_url(str(p))]
+    bar = _progress(paths, progress, ing.max_file_mb, ing.follow_links, extra=len(urls))
     batch: list[Article] = []
     enricher = enricher if enricher is not None else default_enricher(settings)
 
@@ -145,6 +152,12 @@ def _ingest(paths: list[str | Path], store: Index, embedder: Embedder, settings:
     failed = True
     try:
         stream = iter(load_paths(paths, ing.max_file_mb, ing.max_file_seconds, ing.follow_links))
+        if urls:
+            if web is None:
+                from .web import WebLoader
+
+                web = WebLoader(settings, known=lambda ids: set(store.known_hashes(ids)))
+            stream = itertools.chain(stream, web.load(urls))
         while True:
             t = time.perf_counter()
             item = next(stream, None)
@@ -174,6 +187,8 @@ def _ingest(paths: list[str | Path], store: Index, embedder: Embedder, settings:
                 flush()
             bar.set_postfix_str(f"+{report.added} ~{report.updated} ={report.unchanged} chunks {report.chunks}", refresh=False)
         flush()
+        if web is not None:  # feed entries already indexed, not fetched again
+            report.unchanged += web.already
         bar.set_postfix_str(f"+{report.added} ~{report.updated} ={report.unchanged} chunks {report.chunks}")
         if prune:  # by absolute paths: only articles of these very files and folders (see Index.ids_from_origins)
             gone = [i for i in store.ids_from_origins(p for p in paths if Path(p).expanduser().exists()) if i not in seen]
@@ -305,9 +320,10 @@ def estimate_records(paths: Iterable[str | Path], limit_bytes: int = 400_000_000
 
 
 def _progress(paths: list[str | Path], enabled: bool, max_file_mb: float = 200.0,
-              follow_links: bool = False):  # noqa: ANN202 - tqdm or a no-op
+              follow_links: bool = False, extra: int = 0):  # noqa: ANN202 - tqdm or a no-op
     from tqdm import tqdm
 
-    total = estimate_records(paths, max_file_mb=max_file_mb, follow_links=follow_links) if enabled else None
+    # a feed's entries are not known ahead: with web addresses the bar counts without a total
+    total = estimate_records(paths, max_file_mb=max_file_mb, follow_links=follow_links) if enabled and not extra else None
     return tqdm(total=total, unit="article", desc="indexing", disable=not enabled, file=sys.stderr,
                 dynamic_ncols=True, mininterval=0.5)
