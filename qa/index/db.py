@@ -136,6 +136,30 @@ class Database:
             removed.extend(chunk_ids)
         return total, removed
 
+    # -- subscriptions: feeds and watched folders (qa/ingest/feeds.py) ----------------------------------
+    # Written outside `transaction`: they are no index content, so they do not bump the generation (which would
+    # make the saved vector index look stale).
+    def subscriptions(self) -> list[tuple[str, str, str, str, float | None, str]]:
+        """(source, kind, etag, last_modified, checked_at, error) of every subscription, in the order added."""
+        return [(r[0], r[1], r[2] or "", r[3] or "", r[4], r[5] or "") for r in self._all(
+            "SELECT source, kind, etag, last_modified, checked_at, error FROM subscriptions ORDER BY added_at, source")]
+
+    def add_subscription(self, source: str, kind: str) -> bool:
+        with self.lock:
+            return self.conn.execute("INSERT OR IGNORE INTO subscriptions(source, kind, added_at) VALUES(?,?,?)",
+                                     (source, kind, time.time())).rowcount > 0
+
+    def remove_subscription(self, source: str) -> bool:
+        with self.lock:
+            return self.conn.execute("DELETE FROM subscriptions WHERE source = ?", (source,)).rowcount > 0
+
+    def set_subscription_state(self, source: str, etag: str | None, last_modified: str | None, error: str) -> None:
+        """Record a refresh: the validators for the next conditional request (None: keep the stored ones)."""
+        with self.lock:
+            self.conn.execute(
+                "UPDATE subscriptions SET etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified), "
+                "checked_at = ?, error = ? WHERE source = ?", (etag, last_modified, time.time(), error, source))
+
     # -- articles and chunks: reading ---------------------------------------------------------------
     def known_hashes(self, ids: Sequence[str]) -> dict[str, str]:
         """content_hash of the given article ids that are already stored."""
