@@ -453,11 +453,25 @@ def _load_pdf(path: Path, budget: Budget) -> Iterator[Article]:
     from .pdf import page_starts, read_pdf
 
     doc = read_pdf(path, budget)
-    text = "\n\n".join(doc["pages"])
+    text = join_pages(doc["pages"])
     article = _article({"title": doc["title"] or _pdf_title(text, path), "authors": doc["authors"], "text": text},
                        origin=str(path), key=str(path.resolve()))
     article.pages = page_starts(article.text, doc["pages"])
     yield article
+
+
+def join_pages(pages: list[str]) -> str:
+    """A PDF's page texts as one text: a paragraph that runs on over a page break (no sentence end before it, no
+    capital after it) is joined with a space, not cut in two."""
+    out = ""
+    for page in pages:
+        if not page:
+            continue
+        if out and not re.search(r"[.!?…:;\"'”’)\]]$", out) and re.match(r"[a-z(\[\d,;]", page):
+            out += " " + page
+        else:
+            out += ("\n\n" if out else "") + page
+    return out
 
 
 def _pdf_title(text: str, path: Path) -> str:

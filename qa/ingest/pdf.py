@@ -77,28 +77,77 @@ def _open_error(message: str) -> str:
 # -- one page's text ----------------------------------------------------------------------------
 
 def _page_lines(page: Any) -> list[str]:
-    """The page's text lines in reading order: two columns one after the other."""
+    """The page's text lines in reading order (two columns one after the other), a blank line where the gap
+    between two lines is a paragraph's (over 1.6x the usual line pitch)."""
     tp = page.get_textpage()
     try:
-        if tp.count_chars() == 0:
+        n = tp.count_chars()
+        if n == 0:
             return []
-        width, height = page.get_size()
-        rects = [tp.get_rect(i) for i in range(tp.count_rects())]
-        gutter = _gutter(rects, width)
-        if gutter is None:
-            text = tp.get_text_range()
+        width, _ = page.get_size()
+        text = tp.get_text_range()
+        gutter = _gutter([tp.get_rect(i) for i in range(tp.count_rects())], width)
+        if len(text) != n:  # text and character boxes do not line up (rare): the text as PDFium orders it
+            regions = [[(line, None) for line in text.replace("\r\n", "\n").split("\n")]]
         else:
-            x, top, bottom = gutter
-            parts = [tp.get_text_bounded(0, top, width, height) if top < height else "",
-                     tp.get_text_bounded(0, bottom, x, top), tp.get_text_bounded(x, bottom, width, top),
-                     tp.get_text_bounded(0, 0, width, bottom) if bottom > 0 else ""]
-            text = "\n".join(p for p in parts if p.strip())
+            regions = _regions(text, [tp.get_charbox(i) for i in range(n)], gutter)
     finally:
         tp.close()
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = re.sub(r"[\ufffe\u00ad]\s*\n\s*", "", text).replace("\ufffe", "").replace("\u00ad", "")
-    text = re.sub(r"(?<=[a-z])-\n(?=[a-z])", "", text)  # "elec-\ntion": a word broken at the line end
-    return [line.strip() for line in text.split("\n")]
+    lines: list[str] = []
+    for region in regions:
+        lines += _with_paragraph_gaps(region) + [""]
+    joined = "\n".join(lines)
+    joined = re.sub(r"[\ufffe\u00ad]\s*\n\s*", "", joined).replace("\ufffe", "").replace("\u00ad", "")
+    joined = re.sub(r"(?<=[a-z])-\n(?=[a-z])", "", joined)  # "elec-\ntion": a word broken at the line end
+    return [line.strip() for line in joined.split("\n")]
+
+
+def _regions(text: str, boxes: list[tuple[float, float, float, float]],
+             gutter: tuple[float, float, float] | None) -> list[list[tuple[str, float | None]]]:
+    """The page's lines as (text, top) in reading order, by region: above the columns, left, right, below (one
+    region when there are no columns). A character goes where its box is; line breaks PDFium generated (boxes
+    of no size) stay with the character before them."""
+    out: list[list[list]] = [[] for _ in range(4 if gutter else 1)]
+    fresh = set(range(len(out)))  # regions whose next character starts a line: a line break came since
+    last = 0
+    for ch, (left, bottom, right, top) in zip(text, boxes):
+        if ch in "\r\n":
+            fresh = set(range(len(out)))
+            continue
+        if right - left <= 0 and top - bottom <= 0:  # a space PDFium generated: with the character before it
+            where = last
+        elif gutter is None:
+            where = 0
+        else:
+            x, col_top, col_bottom = gutter
+            mid_y = (bottom + top) / 2
+            where = 0 if mid_y > col_top else 3 if mid_y < col_bottom else 1 if (left + right) / 2 < x else 2
+        last = where
+        lines = out[where]
+        if where in fresh or not lines:
+            lines.append(["", None])
+            fresh.discard(where)
+        if lines[-1][1] is None and ch.strip():
+            lines[-1][1] = top
+        lines[-1][0] += ch
+    return [[(t, y) for t, y in region] for region in out if region]
+
+
+def _with_paragraph_gaps(lines: list[tuple[str, float | None]]) -> list[str]:
+    tops = [y for t, y in lines if t.strip() and y is not None]
+    pitches = sorted(a - b for a, b in zip(tops, tops[1:]) if a - b > 0)
+    usual = pitches[len(pitches) // 4] if pitches else 0.0  # the line pitch (a lower quartile: OCR'd lines vary)
+    out: list[str] = []
+    prev: float | None = None
+    for t, y in lines:
+        if not t.strip():
+            continue
+        runs_on = out and not _SENTENCE_END.search(out[-1].rstrip()) and t.lstrip()[:1].islower()
+        if usual and prev is not None and y is not None and prev - y > 1.6 * usual and not runs_on:
+            out.append("")
+        out.append(t)
+        prev = y if y is not None else prev
+    return out
 
 
 def _gutter(rects: list[tuple[float, float, float, float]], width: float) -> tuple[float, float, float] | None:
@@ -182,7 +231,7 @@ def _drop_running(pages: list[list[str]], edge: int = 2, near: int = 4) -> list[
 
 
 def _paragraphs(lines: list[str]) -> str:
-    """Lines unwrapped into paragraphs: a blank line, or a short line ending a sentence, ends one."""
+    """Lines unwrapped into paragraphs: a blank line (a paragraph's gap), or a short line ending a sentence, ends one."""
     full = sorted(len(ln) for ln in lines if ln)
     typical = full[len(full) * 3 // 4] if full else 0
     paras: list[str] = []
@@ -194,7 +243,7 @@ def _paragraphs(lines: list[str]) -> str:
                 current = []
             continue
         current.append(ln)
-        if len(ln) < 0.75 * typical and (_SENTENCE_END.search(ln) or len(current) == 1):
+        if len(ln) < 0.75 * typical and _SENTENCE_END.search(ln):
             paras.append(" ".join(current))
             current = []
     if current:

@@ -18,8 +18,8 @@ from ..config import Settings
 from ..errors import InputError
 from ..types import Article
 from .fetch import Fetcher, FetchError, Response
-from .load import (Budget, Skipped, _article, _decode, _safe_article, entry_key, feed_articles, html_record, path_id,
-                   record_id)
+from .load import (Budget, Skipped, _article, _decode, _safe_article, entry_key, feed_articles, html_record, join_pages,
+                   path_id, record_id)
 
 Known = Callable[[list[str]], set[str]]  # article ids → those already in the index
 _FEED = re.compile(rb"<(?:rss|feed|rdf:RDF)\b")
@@ -86,7 +86,7 @@ class WebLoader:
             tmp.write(resp.body)
             tmp.flush()
             doc = read_pdf(Path(tmp.name), Budget(self.settings.fetch.max_mb, self.settings.ingest.max_file_seconds))
-        text = "\n\n".join(doc["pages"])
+        text = join_pages(doc["pages"])
         article = _article({"id": path_id(url), "title": doc["title"] or url.rsplit("/", 1)[-1], "authors": doc["authors"],
                             "url": resp.url, "text": text}, origin=url, key=url)
         article.pages = page_starts(article.text, doc["pages"])

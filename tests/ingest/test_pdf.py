@@ -32,10 +32,21 @@ def test_a_real_scanned_book_reads_as_prose_without_its_running_headers():
     assert len(a.pages) == 6 and a.pages == sorted(a.pages) and a.pages[0] == 0
     assert "it became too conspicuous and dangerous for use." in a.text  # "dan-\ngerous" at a line end, joined
     assert "A report creeps into camp that Johnston is coming with fifty thousand men to raise the siege" in a.text
+    assert "\n\nThe Yankee Lookout.\n\n" in a.text  # a caption is its own paragraph
+    assert "a part of the day has been spent in cutting cane" in a.text  # OCR'd lines' uneven gaps: no paragraph
     assert "THE SIEGE OF VICKSBURG. 49" not in a.text and "THE SIEGE OF VICKSBURG" not in a.text
     assert a.authors == ["DSI"] and a.title != "Binder1.pdf"  # the producer's file name is no title
     june12 = a.text.index("JUNE 12TH")
     assert a.pages[1] <= june12 < a.pages[2]  # on the second page (p. 50 of the book)
+
+
+def test_the_sample_article_printed_over_two_pages_reads_as_its_text_file(tmp_path):
+    from ..conftest import SAMPLE_ARTICLE
+    from .samples import sample_pdf
+
+    a = _one(sample_pdf(tmp_path))
+    assert a.text == SAMPLE_ARTICLE.read_text(encoding="utf-8").strip()  # paragraphs by their gaps, no header
+    assert len(a.pages) == 2 and a.text[a.pages[1]:].startswith("technology to the company.")
 
 
 def test_two_columns_are_read_one_after_the_other_with_the_headline_first(tmp_path):
