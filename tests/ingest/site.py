@@ -4,6 +4,7 @@ ways real servers misbehave: redirects, 304s, 404/500, a slow reply, an oversize
 from __future__ import annotations
 
 import gzip
+import html
 import threading
 import time
 from collections import Counter
@@ -28,6 +29,7 @@ class Site:
                           "/old/buffett": "https://nowhere.invalid/x"}
         self.modified = formatdate(1656000000, usegmt=True)
         self.slow_s = slow_s
+        self.page_delay = 0.0  # seconds each /wire/ page takes (a feed update long enough to be killed midway)
         self.hits: Counter[str] = Counter()
         self.conditional: Counter[str] = Counter()  # requests that carried If-None-Match / If-Modified-Since
         self.agents: set[str] = set()
@@ -50,6 +52,8 @@ class Site:
                     return self._send(200, b"<html>late</html>", "text/html")
                 if path == "/huge.html":
                     return self._send(200, b"<html><body>" + b"<p>word </p>" * 2_000_000, "text/html")
+                if path.startswith("/wire/") and path.endswith(".html"):
+                    time.sleep(site.page_delay)
                 if path not in site.pages:
                     return self._send(404, b"not found", "text/plain")
                 ctype, body = site.pages[path]
@@ -82,6 +86,25 @@ class Site:
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def wire(self, articles: list[dict], path: str = "/wire/feed.xml") -> str:
+        """A feed of ``articles`` ({title, text, published, authors}) at ``path``, each entry's page under /wire/;
+        returns the feed's URL."""
+        items = []
+        for i, a in enumerate(articles):
+            body = "".join(f"<p>{html.escape(p)}</p>" for p in a["text"].split("\n") if p.strip())
+            page = (f"<!DOCTYPE html><html><head><title>{html.escape(a['title'])}</title><meta name='author' content='"
+                    f"{html.escape(', '.join(a.get('authors') or []))}'><meta property='article:published_time' "
+                    f"content='{a.get('published') or ''}'></head><body><nav><a href='/'>Home</a> <a href='/world'>World"
+                    f"</a></nav><article><h1>{html.escape(a['title'])}</h1>{body}</article><footer>Wire service"
+                    "</footer></body></html>")
+            self.pages[f"/wire/story-{i}.html"] = ("text/html; charset=utf-8", page.encode())
+            items.append(f"<item><title>{html.escape(a['title'])}</title><link>story-{i}.html</link>"
+                         f"<guid isPermaLink='false'>wire-{i}</guid><description>{html.escape(a['text'][:150])}"
+                         "</description></item>")
+        feed = f"<?xml version='1.0'?><rss version='2.0'><channel><title>Wire</title>{''.join(items)}</channel></rss>"
+        self.pages[path] = ("application/rss+xml", feed.encode())
+        return self.url + path
 
     def __enter__(self) -> Site:
         self._thread.start()
