@@ -86,3 +86,26 @@ def test_docx_citations_have_no_page(indexed, assistant):
         pytest.skip("a Word file has no fixed pages")
     ans = assistant.ask("Where did Huawei open a new laboratory?")
     assert ans.citations and all(c.page is None for c in ans.citations)
+
+
+@pytest.fixture(scope="module")
+def qwen_assistant(indexed):
+    """The default answer model, Qwen2.5-Coder-1.5B, reading the PDF or Word copy of the sample article."""
+    from qa.assistant import Assistant
+    from qa.generate.models import QWEN, ModelError, assembled
+
+    try:
+        assembled(QWEN)
+    except ModelError as e:
+        pytest.skip(f"Qwen2.5-Coder-1.5B is not installed: {e}")
+    a = Assistant.open(indexed[1], **{"llm.model": "qwen2.5-coder-1.5b"})
+    yield a
+    a.close()
+
+
+@pytest.mark.parametrize("q", [q for q in QUESTIONS if q["answerable"]], ids=lambda q: q["id"])
+def test_seed_short_answer_with_qwen_from_pdf_and_docx(qwen_assistant, q):
+    """Answer.short itself holds the gold answer, as from the .txt (tests/test_seed_integration.py)."""
+    ans = qwen_assistant.ask(q["question"], history=q.get("history"))
+    assert not ans.abstained, ans.dropped
+    assert any(a.lower() in ans.short.lower() for a in q["answers_any"]), ans.short
