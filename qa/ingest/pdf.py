@@ -89,6 +89,8 @@ def _page_lines(page: Any) -> list[str]:
         gutter = _gutter([tp.get_rect(i) for i in range(tp.count_rects())], width)
         if len(text) != n:  # text and character boxes do not line up (rare): the text as PDFium orders it
             regions = [[(line, None) for line in text.replace("\r\n", "\n").split("\n")]]
+        elif gutter is None:  # one column: only each line's first character's box is needed (5x faster)
+            regions = [_line_tops(text, tp)]
         else:
             regions = _regions(text, [tp.get_charbox(i) for i in range(n)], gutter)
     finally:
@@ -100,6 +102,17 @@ def _page_lines(page: Any) -> list[str]:
     joined = re.sub(r"[\ufffe\u00ad]\s*\n\s*", "", joined).replace("\ufffe", "").replace("\u00ad", "")
     joined = re.sub(r"(?<=[a-z])-\n(?=[a-z])", "", joined)  # "elec-\ntion": a word broken at the line end
     return [line.strip() for line in joined.split("\n")]
+
+
+def _line_tops(text: str, tp: Any) -> list[tuple[str, float | None]]:
+    out: list[tuple[str, float | None]] = []
+    at = 0
+    for line in text.split("\n"):
+        stripped = line.rstrip("\r")
+        first = len(stripped) - len(stripped.lstrip())
+        out.append((stripped, tp.get_charbox(at + first)[3] if stripped.strip() else None))
+        at += len(line) + 1
+    return out
 
 
 def _regions(text: str, boxes: list[tuple[float, float, float, float]],
@@ -153,20 +166,26 @@ def _with_paragraph_gaps(lines: list[tuple[str, float | None]]) -> list[str]:
 def _gutter(rects: list[tuple[float, float, float, float]], width: float) -> tuple[float, float, float] | None:
     """(x, top, bottom) of a vertical gutter in the middle of the page that splits its text into two columns of
     several lines each, between ``top`` and ``bottom``; None for one column. Lines crossing the gutter are allowed
-    above the columns (a headline) and below them (a footer)."""
+    above the columns (a headline) and below them (a footer). Every candidate x is tried at once (numpy)."""
     if len(rects) < 8:
         return None
-    for x in sorted(range(int(width * 0.3), int(width * 0.7) + 1, 2), key=lambda v: abs(v - width / 2)):
-        crossing = [r for r in rects if r[0] < x - 1 and r[2] > x + 1]
-        left = [r for r in rects if r[2] <= x + 1]
-        right = [r for r in rects if r[0] >= x - 1]
-        if len(left) < 4 or len(right) < 4:
-            continue
-        body_top = max(r[3] for r in left + right)
-        body_bottom = min(r[1] for r in left + right)
-        if all(r[1] >= body_top - 1 or r[3] <= body_bottom + 1 for r in crossing):
-            return float(x), body_top + 0.5, body_bottom - 0.5
-    return None
+    import numpy as np
+
+    r = np.asarray(rects, dtype=np.float64)
+    left_x, bottom, right_x, top = r[:, 0], r[:, 1], r[:, 2], r[:, 3]
+    xs = np.arange(int(width * 0.3), int(width * 0.7) + 1, 2, dtype=np.float64)
+    xs = xs[np.argsort(np.abs(xs - width / 2), kind="stable")][:, None]
+    crossing = (left_x < xs - 1) & (right_x > xs + 1)
+    body = ~crossing
+    enough = ((right_x <= xs + 1).sum(1) >= 4) & ((left_x >= xs - 1).sum(1) >= 4)
+    body_top = np.where(body, top, -np.inf).max(1)
+    body_bottom = np.where(body, bottom, np.inf).min(1)
+    outside = (bottom >= body_top[:, None] - 1) | (top <= body_bottom[:, None] + 1)
+    ok = enough & (~crossing | outside).all(1)
+    if not ok.any():
+        return None
+    k = int(np.argmax(ok))
+    return float(xs[k, 0]), float(body_top[k]) + 0.5, float(body_bottom[k]) - 0.5
 
 
 def _ocr_page(doc: Any, i: int, budget: Any) -> list[str]:
