@@ -117,3 +117,10 @@ def test_encrypted_damaged_and_scanned_pdfs_are_one_line_each_and_the_ingest_goe
     else:  # OCR'd: stripes hold no words
         assert "no article text" in by_file["scan.pdf"][0]
     assert len(warnings) == 3, warnings
+
+
+def test_a_pdf_over_the_size_or_time_limit_is_one_line_naming_the_setting():
+    (big,) = load_file(VICKSBURG, max_file_mb=0.1)
+    assert isinstance(big, Skipped) and "over the 0.1 MB limit (raise ingest.max_file_mb" in big.reason
+    (slow,) = load_file(VICKSBURG, max_seconds=1e-6)
+    assert isinstance(slow, Skipped) and "ingest.max_file_seconds" in slow.reason

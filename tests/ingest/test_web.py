@@ -19,8 +19,7 @@ def site():
 
 def _qa(tmp_path, *args, timeout=120, **fetch):
     toml = settings_toml(tmp_path, **fetch)
-    r = run([*args, "--index", str(tmp_path / "idx")] if args[0] not in ("--settings",) else list(args),
-            extra_env={"QA_SETTINGS": str(toml)}, timeout=timeout)
+    r = run([*args, "--index", str(tmp_path / "idx")], extra_env={"QA_SETTINGS": str(toml)}, timeout=timeout)
     assert "Traceback" not in r.stderr, r.stderr[-3000:]
     return r
 
@@ -111,7 +110,9 @@ def test_each_failing_url_is_one_line_naming_it_and_what_to_do_and_the_rest_is_i
         assert says in line, line
     # nothing already indexed is lost when a later run fails everywhere
     again = _qa(tmp_path, "index", site.url + "/missing", "--json")
-    assert again.rc == 2 and _article(tmp_path, __import__("qa.ingest.load").ingest.load.path_id(good)) is not None
+    from qa.ingest.load import path_id
+
+    assert again.rc == 2 and _article(tmp_path, path_id(good)) is not None
 
 
 def test_a_loopback_address_is_refused_unless_allowed(site, tmp_path):
