@@ -151,12 +151,14 @@ def _ingest(paths: list[str | Path], store: Index, embedder: Embedder, settings:
 
     failed = True
     try:
-        stream = iter(load_paths(paths, ing.max_file_mb, ing.max_file_seconds, ing.follow_links))
-        if urls:
-            if web is None:
-                from .web import WebLoader
+        if web is None and (urls or settings.fetch.feed_pages):  # no request is made until a URL is met
+            from .web import WebLoader
 
-                web = WebLoader(settings, known=lambda ids: set(store.known_hashes(ids)))
+            web = WebLoader(settings, known=lambda ids: set(store.known_hashes(ids)))
+        # a feed file's entries, like a feed URL's, are their own pages (fetch.feed_pages)
+        pages = web.entry_pages() if web is not None and settings.fetch.feed_pages else None
+        stream = iter(load_paths(paths, ing.max_file_mb, ing.max_file_seconds, ing.follow_links, feed_pages=pages))
+        if urls:
             stream = itertools.chain(stream, web.load(urls))
         while True:
             t = time.perf_counter()

@@ -70,14 +70,15 @@ class WebLoader:
             raise InputError(f"the server sent {resp.content_type or 'no content type'}, not a web page, feed or PDF: "
                              "give the address of an article page or an RSS/Atom feed")
 
-    def page_article(self, url: str, resp: Response, record: dict[str, Any] | None = None) -> Article:
-        """The article on a fetched page; ``record`` (a feed entry) fills what the page does not say."""
+    def page_article(self, url: str, resp: Response, record: dict[str, Any] | None = None, origin: str = "") -> Article:
+        """The article on a fetched page; ``record`` (a feed entry) fills what the page does not say. Its origin is
+        ``origin`` (a feed entry's: FEED#entryN, so `qa remove FEED` takes it) or the URL."""
         html = _decode(resp.body, url)
         page = html_record(html, (record or {}).get("title") or url, url=resp.url)
         merged = {**(record or {}), **{k: v for k, v in page.items() if v}}
         merged["url"] = resp.url
         merged["id"] = (record or {}).get("id") or path_id(url)
-        return _article(merged, origin=url, key=url)
+        return _article(merged, origin=origin or url, key=url)
 
     def pdf_article(self, url: str, resp: Response) -> Article:
         from .pdf import page_starts, read_pdf
@@ -106,7 +107,7 @@ class WebLoader:
                     resp = self.fetcher.get(link)
                     if content_kind(resp) != "html":
                         raise InputError(f"the entry's link is {resp.content_type or 'not a web page'}")
-                    yield self.page_article(link, resp, record | {"id": record_id(record, key)})
+                    yield self.page_article(link, resp, record | {"id": record_id(record, key)}, origin=origin)
                     return
                 except InputError as exc:
                     if not record["text"].strip():
@@ -116,7 +117,7 @@ class WebLoader:
             if not record["text"].strip():
                 yield Skipped(origin, "feed entry has no text")
                 return
-            yield _safe_article(record, link or origin, key=key)
+            yield _safe_article(record, origin, key=key)
 
         return pages
 

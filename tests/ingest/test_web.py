@@ -8,7 +8,7 @@ import json
 import pytest
 
 from ..qa_process import run
-from .site import Site, settings_toml
+from .site import SITE, Site, settings_toml
 
 
 @pytest.fixture
@@ -139,3 +139,17 @@ def test_the_python_api_indexes_urls_like_paths(site, hash_settings):
         assert top.url == site.url + "/news/articles/polio-alert.html" and "polio" in top.text.lower()
     finally:
         a.close()
+
+
+def test_a_feed_file_indexes_each_entrys_own_page_too(site, tmp_path):
+    feed = tmp_path / "saved.rss"
+    feed.write_text((SITE / "feed.xml").read_text().replace("<link>articles/", f"<link>{site.url}/news/articles/")
+                    .replace("<link>/go/", f"<link>{site.url}/go/"))
+    r = _qa(tmp_path, "index", str(feed), "--json")
+    assert r.rc == 0 and json.loads(r.stdout)["added"] == 4, r.stderr[-2000:]
+    assert site.hits["/news/articles/buffett-lunch.html"] == 1 and len(_article(tmp_path, "lakeview-buffett-lunch")[5]) > 1500
+    removed = _qa(tmp_path, "remove", str(feed))  # the entries belong to the file, pages fetched or not
+    assert removed.rc == 0 and "removed 4 article(s)" in removed.stdout
+    (tmp_path / "off").mkdir()
+    off = _qa(tmp_path / "off", "index", str(feed), "--json", feed_pages=False)  # a fresh index, pages not fetched
+    assert json.loads(off.stdout)["added"] == 4 and site.hits["/news/articles/buffett-lunch.html"] == 1
