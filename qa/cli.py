@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--model", metavar="GGUF", help="GGUF model file or name (default: qwen2.5-coder-1.5b; smollm2-135m is the fast one; or $QA_MODEL)")
         sp.add_argument("--no-llm", action="store_true", help="answer extractively, without the language model")
 
-    sp = cmd("index", _index, "Index files or folders (txt, md, html, json, jsonl(.gz), csv, RSS/Atom, PDF, Word .docx), "
+    sp = cmd("index", _index, "Index files or folders (txt, md, html, json, jsonl(.gz), csv, RSS/Atom, PDF, docx, odt, epub), "
                               "and web pages or RSS/Atom feeds by http(s) URL.")
     sp.add_argument("paths", nargs="+", metavar="PATH_OR_URL")
     index_opt(sp)

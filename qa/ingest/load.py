@@ -1,4 +1,5 @@
-"""Load articles from files and folders (txt, md, html, json, jsonl(.gz), csv, RSS/Atom, PDF, Word) into `Article`s.
+"""Load articles from files and folders (txt, md, html, json, jsonl(.gz), csv, RSS/Atom, PDF, docx/odt/epub) into
+`Article`s.
 
 Loading streams: articles are yielded one at a time, so a big JSONL file never sits in memory whole.
 A file (or a line of a file) that cannot be read is reported as a `Skipped` record and loading goes on.
@@ -42,10 +43,10 @@ JSON_EXT = {".json"}
 JSONL_EXT = {".jsonl", ".ndjson"}
 CSV_EXT = {".csv", ".tsv"}
 PDF_EXT = {".pdf"}
-DOCX_EXT = {".docx"}
+DOCUMENT_EXT = {".docx", ".odt", ".epub"}
 MIN_HTML_WORDS = 10
 _TOO_DEEP = "JSON nested too deeply to read (over ~1000 levels of [ or {): flatten the record"
-SUPPORTED = sorted(TEXT_EXT | HTML_EXT | FEED_EXT | JSON_EXT | JSONL_EXT | CSV_EXT | PDF_EXT | DOCX_EXT
+SUPPORTED = sorted(TEXT_EXT | HTML_EXT | FEED_EXT | JSON_EXT | JSONL_EXT | CSV_EXT | PDF_EXT | DOCUMENT_EXT
                    | {".jsonl.gz", ".json.gz"})
 
 # Field names accepted in JSON / CSV records, in order of preference.
@@ -223,8 +224,8 @@ def load_file(path: Path, max_file_mb: float = 200.0, max_seconds: float = MAX_F
         loader = functools.partial(_load_feed, pages=feed_pages)
     elif ext in PDF_EXT:
         loader = _load_pdf
-    elif ext in DOCX_EXT:
-        loader = _load_docx
+    elif ext in DOCUMENT_EXT:
+        loader = _load_document
     else:
         loader = _load_text
     try:
@@ -479,33 +480,18 @@ def _pdf_title(text: str, path: Path) -> str:
     return first if _looks_like_title(first) and len(first.split()) >= 2 else _title_from_name(path)
 
 
-def _load_docx(path: Path, budget: Budget) -> Iterator[Article]:
-    try:
-        import docx
-    except ImportError:
-        raise missing("python-docx", "reading Word (.docx) files") from None
-    try:
-        doc = docx.Document(str(path))
-    except Exception as exc:  # noqa: BLE001 - python-docx raises zipfile, KeyError and lxml errors on bad files
-        raise InputError(f"not a readable Word .docx file ({type(exc).__name__}): open and re-save it in Word or "
-                         "LibreOffice, then index it again") from None
-    paras = [p.text.strip() for p in doc.paragraphs]
-    title = (doc.core_properties.title or "").strip()
-    if not title:  # the first paragraph styled as a title or heading, else the first line if it reads as one
-        styled = next((p.text.strip() for p in doc.paragraphs if p.text.strip()
-                       and (p.style.name or "").lower().startswith(("title", "heading"))), "")
-        first = next((p for p in paras if p), "")
-        title = styled or (first if _looks_like_title(first) else "")
-        if title and paras and title == next((p for p in paras if p), None):
-            paras.remove(title)
-    for table in doc.tables:  # statements and releases put facts in tables too
-        for row in table.rows:
-            cells = [c.text.strip() for c in row.cells if c.text.strip()]
-            if cells:
-                paras.append(" · ".join(dict.fromkeys(cells)))
+def _load_document(path: Path, budget: Budget) -> Iterator[Article]:
+    """A Word, OpenDocument or EPUB file: one article (qa/ingest/documents.py reads them)."""
+    from . import documents
+
+    read = {".docx": documents.read_docx, ".odt": documents.read_odt, ".epub": documents.read_epub}[_extension(path)]
+    doc = read(path, budget)
+    paras = doc.pop("paragraphs")
+    if not doc.get("title") and paras and _looks_like_title(paras[0]):
+        doc["title"] = paras.pop(0)
     budget.check_time()
-    yield _article({"title": title or _title_from_name(path), "authors": doc.core_properties.author or "",
-                    "text": "\n\n".join(p for p in paras if p)}, origin=str(path), key=str(path.resolve()))
+    yield _article(doc | {"title": doc.get("title") or _title_from_name(path), "text": "\n\n".join(paras)},
+                   origin=str(path), key=str(path.resolve()))
 
 
 def _load_json(path: Path, budget: Budget) -> Iterator[Article | Skipped]:
