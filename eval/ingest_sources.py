@@ -6,7 +6,8 @@ PDF text extraction alone (pages/s) on real PDFs, with the libraries that were c
 
 The articles are the first --articles of the corpus (default: ../shared/data/realtimeqa-dev/corpus.jsonl, quiz
 evidence paragraphs left out). The PDFs of them are written by tests/ingest/pdfmaker.py (Helvetica, a running
-header, page numbers); the feed and its pages by tests/ingest/site.py (the local site the tests use). Each row is
+header, page numbers); the feed and its pages by tests/ingest/site.py (the local site the tests use), fetched with
+fetch.pace_s = 0 (the default 1 s per host would make 100 pages of one site take 100 s at least). Each row is
 a fresh index, all rows share one embedding model loaded and warmed before the first. Writes DIR/ingest_sources.json and DIR/ingest_sources.md and prints the table.
 """
 
