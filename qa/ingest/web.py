@@ -61,7 +61,7 @@ class WebLoader:
         kind = content_kind(resp)
         if kind == "feed":
             self.seen[url] = (resp.etag, resp.last_modified)
-            yield from feed_articles(resp.body, url, self.entry_pages(resp.url), base_url=resp.url)
+            yield from feed_articles(resp.body, url, self.entry_pages(), base_url=resp.url)
         elif kind == "html":
             yield self.page_article(url, resp)
         elif kind == "pdf":
@@ -93,7 +93,7 @@ class WebLoader:
         article.pages = page_starts(article.text, doc["pages"])
         return article
 
-    def entry_pages(self, base_url: str = "") -> Callable[[str, dict[str, Any]], Iterator[Article | Skipped]]:
+    def entry_pages(self) -> Callable[[str, dict[str, Any]], Iterator[Article | Skipped]]:
         """What a feed entry becomes: nothing when already indexed, else its article page (fetched) with the
         entry's metadata; the entry's own text when the page cannot be had (with one line saying why)."""
         def pages(origin: str, record: dict[str, Any]) -> Iterator[Article | Skipped]:
