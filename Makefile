@@ -6,7 +6,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install chat sample test test-fast browser clean-index
+.PHONY: install chat sample test test-fast browser ocr clean-index
 
 install: $(VENV)/.installed
 
@@ -35,7 +35,14 @@ browser:
 	  (sudo apt-get update -q && sudo apt-get install -y -q chromium) >/dev/null 2>&1 || \
 	  echo "warning: could not install chromium; browser tests will be skipped"; }
 
-test: install browser
+# Tesseract reads scanned PDFs (qa/ingest/pdf.py); without it a scan is one warning line and its test is skipped.
+ocr:
+	@command -v tesseract >/dev/null 2>&1 || { echo "installing Debian's tesseract-ocr for scanned PDFs"; \
+	  (apt-get update -q && apt-get install -y -q tesseract-ocr) >/dev/null 2>&1 || \
+	  (sudo apt-get update -q && sudo apt-get install -y -q tesseract-ocr) >/dev/null 2>&1 || \
+	  echo "warning: could not install tesseract-ocr; scanned PDFs will be skipped with a warning"; }
+
+test: install browser ocr
 	$(BIN)/python -m pytest
 
 test-fast: install

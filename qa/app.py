@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import ChatError, QAError
+from .ingest.fetch import is_url
 from .ingest.load import SUPPORTED
 from .ui import articles, people, saved
 
@@ -114,6 +115,8 @@ def render_sources(answer: Answer) -> str:
     cards = []
     for c in answer.citations:
         meta = [html.escape(c.source or "unknown source"), html.escape(c.published or "undated")]
+        if c.page:
+            meta.append(f"p. {c.page}")
         if re.match(r"https?://", c.url or "", re.I):  # never a javascript: or file: link from article metadata
             href = html.escape(c.url, quote=True)
             meta.append(f"<a href='{href}' target='_blank' rel='noopener noreferrer'>link</a>")
@@ -338,6 +341,25 @@ def build_app(assistant: Assistant) -> gradio.Blocks:
         lines += [f"<span class='qa-error'>{html.escape(p)}</span>" for p in problems]
         return "<br>".join(lines), render_stats(assistant)
 
+    def add_urls(text: str, progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple[str, str]:  # noqa: B008
+        urls = (text or "").split()
+        if not urls:
+            return "<p class='qa-error'>Paste the address of an article page or an RSS/Atom feed first.</p>", gr.skip()
+        bad = [u for u in urls if not is_url(u)]
+        if bad:
+            return (f"<p class='qa-error'>{html.escape(_display_name(bad[0]))}: not a web address (give one starting with "
+                    "https:// or http://)</p>", gr.skip())
+        progress(0, desc="fetching")
+        lines, problems = [], []
+        try:
+            report = assistant.add(urls, progress=True)
+            lines.append(html.escape(report.summary()))
+            problems += [str(s) for s in report.skipped + report.cut]
+        except Exception as exc:  # noqa: BLE001 - one line
+            problems.append(error_line(exc))
+        lines += [f"<span class='qa-error'>{html.escape(p)}</span>" for p in problems]
+        return "<br>".join(lines), render_stats(assistant)
+
     def clear() -> tuple:
         return [], [], {}, "", "", "", None, {}, gr.update(choices=saved.choices(store), value=None), "", None
 
@@ -472,6 +494,9 @@ def build_app(assistant: Assistant) -> gradio.Blocks:
                                         file_count="multiple", file_types=[*SUPPORTED, ".gz"], elem_id="qa-upload")
                         add = gr.Button("Add to index", elem_id="qa-add")
                         added = gr.HTML("", elem_id="qa-upload-result")
+                        url_box = gr.Textbox(label="Add a URL or feed (article pages or RSS/Atom feeds, one per line)",
+                                             placeholder="https://…", lines=1, max_lines=6, elem_id="qa-url")
+                        fetch = gr.Button("Fetch and add", elem_id="qa-fetch")
                     with gr.Accordion("Index", open=True):
                         stats = gr.HTML(render_stats(assistant), elem_id="qa-status")
                         refresh = gr.Button("Refresh", size="sm", elem_id="qa-refresh")
@@ -510,6 +535,8 @@ def build_app(assistant: Assistant) -> gradio.Blocks:
         for fn, outputs in (people_load, articles_load):  # fresh after uploads and removals in any tab
             app.load(fn, outputs=outputs, api_visibility="private")
         add.click(add_files, inputs=[files], outputs=[added, stats], concurrency_limit=1, api_name="add_files")
+        fetch.click(add_urls, inputs=[url_box], outputs=[added, stats], concurrency_limit=1,
+                    api_name="add_urls")
         refresh.click(lambda: render_stats(assistant), outputs=[stats], api_name="stats")
     app.queue(max_size=QUEUE_SIZE, default_concurrency_limit=ASK_CONCURRENCY)
     return app

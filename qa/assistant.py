@@ -24,7 +24,7 @@ from .embed import Embedder, make_embedder
 from .generate import Generator, make_generator
 from .generate.prompts import Prompts
 from .index import Index, Stats
-from .ingest import IngestReport, ingest, resolve_ids
+from .ingest import IngestReport, feeds, ingest, resolve_ids
 from .news import speakers as news
 from .search import Retriever, make_request
 from .search.request import SearchRequest
@@ -74,9 +74,26 @@ class Assistant:
 
     # -- index ----------------------------------------------------------------------------------
     def add(self, paths: Sequence[str | Path], *, prune: bool = False, progress: bool = True, on_skip=None) -> IngestReport:  # noqa: ANN001
-        """Add (or update) the articles under ``paths`` (`qa index PATH`); usable while questions are being answered."""
+        """Add (or update) the articles under ``paths`` (`qa index PATH`): files, folders, and web pages or RSS/Atom
+        feeds by http(s) URL; usable while questions are being answered."""
         with self.write_lock:
             return ingest(paths, self.store, self.embedder, self.settings, prune=prune, progress=progress, on_skip=on_skip)
+
+    def subscribe(self, source: str) -> feeds.Subscription:
+        """Keep a feed (http(s) URL) or a folder current: `update` and `qa watch` refresh it."""
+        return feeds.add(self.store, source)
+
+    def unsubscribe(self, source: str) -> bool:
+        """Stop refreshing a feed or folder (its articles stay indexed)."""
+        return feeds.remove(self.store, source)
+
+    def subscriptions(self) -> list[feeds.Subscription]:
+        return feeds.subscriptions(self.store)
+
+    def update(self, *, progress: bool = True, on_skip=None) -> feeds.UpdateReport:  # noqa: ANN001
+        """Refresh every subscribed feed and folder once, incrementally."""
+        with self.write_lock:
+            return feeds.update(self.store, self.embedder, self.settings, progress=progress, on_skip=on_skip)
 
     def remove(self, ids_or_paths: Sequence[str]) -> int:
         """Remove articles by id, or every article loaded from the given files/folders."""

@@ -56,14 +56,30 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--model", metavar="GGUF", help="GGUF model file or name (default: qwen2.5-coder-1.5b; smollm2-135m is the fast one; or $QA_MODEL)")
         sp.add_argument("--no-llm", action="store_true", help="answer extractively, without the language model")
 
-    sp = cmd("index", _index, "Index files or folders (txt, md, html, json, jsonl(.gz), csv, RSS/Atom).")
-    sp.add_argument("paths", nargs="+", metavar="PATH")
+    sp = cmd("index", _index, "Index files or folders (txt, md, html, json, jsonl(.gz), csv, RSS/Atom, PDF, docx, odt, epub), "
+                              "and web pages or RSS/Atom feeds by http(s) URL.")
+    sp.add_argument("paths", nargs="+", metavar="PATH_OR_URL")
     index_opt(sp)
     sp.add_argument("--prune", action="store_true", help="remove indexed articles from these paths that are gone")
     sp.add_argument("--rebuild", action="store_true", help="delete the index first (e.g. after changing embedding or chunking settings)")
     sp.add_argument("--embed-backend", choices=choices(EmbeddingSettings, "backend"), help="embedding backend")
     sp.add_argument("--json", action="store_true", help="print the report as JSON")
     sp.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+    sp = cmd("feeds", _feeds, "Subscriptions kept current by `qa update` and `qa watch`: feeds by URL and watched folders.")
+    sp.add_argument("action", choices=["add", "list", "remove"])
+    sp.add_argument("sources", nargs="*", metavar="URL_OR_FOLDER")
+    index_opt(sp)
+
+    sp = cmd("update", _update, "Refresh every subscribed feed and watched folder once (new entries and changed files).")
+    index_opt(sp)
+    sp.add_argument("--json", action="store_true", help="print the report as JSON")
+    sp.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+    sp = cmd("watch", _watch, "Refresh every subscribed feed and watched folder now and then every few minutes; "
+                              "Ctrl-C stops it (safe at any moment).")
+    index_opt(sp)
+    sp.add_argument("--every", type=float, metavar="MINUTES", help="minutes between rounds (default: fetch.watch_minutes)")
 
     sp = cmd("remove", _remove, "Remove articles by id, or every article loaded from the given files or folders.")
     sp.add_argument("items", nargs="+", metavar="ID_OR_PATH")
@@ -165,7 +181,8 @@ def _open(args: argparse.Namespace, create: bool = False, **extra: Any):  # noqa
     from .assistant import Assistant
     from .config import Settings
 
-    overrides: dict[str, Any] = {"preset": getattr(args, "preset", None)}
+    overrides: dict[str, Any] = {k: extra.pop(k) for k in list(extra) if "." in k}  # dotted settings
+    overrides["preset"] = getattr(args, "preset", None)
     if getattr(args, "model", None):
         overrides["llm.model"] = args.model
     if getattr(args, "no_llm", False):
@@ -200,6 +217,94 @@ def _index(args: argparse.Namespace) -> int:
     if report.indexed == 0:
         print("error: nothing could be indexed (see the warnings above)", file=sys.stderr)
         return EXIT_NOTHING
+    return 0
+
+
+def _feeds(args: argparse.Namespace) -> int:
+    from .errors import ConfigError
+    from .text.escape import shown
+
+    if args.action != "list" and not args.sources:
+        raise ConfigError(f"`qa feeds {args.action}` needs a feed URL or a folder, e.g. qa feeds {args.action} "
+                          "https://example.com/feed.xml")
+    assistant = _open(args, create=args.action == "add")
+    try:
+        if args.action == "add":
+            for source in args.sources:
+                sub = assistant.subscribe(source)
+                print(f"subscribed: {shown(sub.source)} ({sub.kind}); `qa update` or `qa watch` brings it in")
+        elif args.action == "remove":
+            missing = [s for s in args.sources if not assistant.unsubscribe(s)]
+            for s in missing:
+                print(f"warning: not subscribed: {shown(s)} (see `qa feeds list`)", file=sys.stderr)
+            if len(missing) == len(args.sources):
+                return EXIT_NOTHING
+            print(f"unsubscribed {len(args.sources) - len(missing)}; their articles stay indexed (`qa remove` removes them)")
+        else:
+            subs = assistant.subscriptions()
+            if not subs:
+                print("no subscriptions: add one with `qa feeds add URL_OR_FOLDER`")
+            for sub in subs:
+                when = "never updated" if sub.checked_at is None else "updated " + _ago(sub.checked_at)
+                print(f"{sub.kind:<6}  {shown(sub.source)}  ({when}{'; last error: ' + shown(sub.error) if sub.error else ''})")
+    finally:
+        assistant.close()
+    return 0
+
+
+def _ago(t: float) -> str:
+    import time
+
+    s = max(0.0, time.time() - t)
+    return f"{s:.0f} s ago" if s < 120 else f"{s / 60:.0f} min ago" if s < 7200 else f"{s / 3600:.0f} h ago"
+
+
+def _update(args: argparse.Namespace) -> int:
+    from .ingest.load import Skipped
+
+    def warn(s: Skipped) -> None:
+        print(f"warning: {s}", file=sys.stderr)
+
+    assistant = _open(args)
+    try:
+        if not assistant.subscriptions():
+            print("no subscriptions: add a feed or folder with `qa feeds add URL_OR_FOLDER`", file=sys.stderr)
+            return EXIT_NOTHING
+        report = assistant.update(progress=not args.quiet, on_skip=warn)
+    finally:
+        assistant.close()
+    if args.json:
+        print(json.dumps(report.ingest.to_dict() | {"not_modified": report.not_modified, "failed": report.failed}, indent=2))
+    else:
+        print(report.summary())
+    return EXIT_ERROR if report.failed else 0
+
+
+def _watch(args: argparse.Namespace) -> int:
+    import time
+
+    from .ingest.load import Skipped
+    from .ingest.watch import watch
+
+    def warn(s: Skipped) -> None:
+        print(f"warning: {s}", file=sys.stderr, flush=True)
+
+    assistant = _open(args, **({"fetch.watch_minutes": args.every} if args.every else {}))
+    try:
+        if not assistant.subscriptions():
+            print("no subscriptions: add a feed or folder with `qa feeds add URL_OR_FOLDER`", file=sys.stderr)
+            return EXIT_NOTHING
+        minutes = assistant.settings.fetch.watch_minutes
+        print(f"watching {len(assistant.subscriptions())} feed(s) and folder(s) every {minutes:g} min; Ctrl-C stops",
+              file=sys.stderr, flush=True)
+
+        def done(n: int, report: Any) -> None:
+            print(f"{time.strftime('%H:%M:%S')} round {n}: {report.summary()}", flush=True)
+
+        with assistant.write_lock:
+            watch(assistant.store, assistant.embedder, assistant.settings, on_round=done, on_skip=warn)
+    finally:
+        assistant.close()
     return 0
 
 
@@ -276,7 +381,7 @@ def _print_answer(answer: Any) -> None:
         print()
         print("Sources:")
         for c in answer.citations:
-            meta = " · ".join(x for x in (c.published or "undated", c.source, c.url) if x)
+            meta = " · ".join(x for x in (c.published or "undated", c.source, f"p. {c.page}" if c.page else "", c.url) if x)
             print(f"[{c.n}] {c.title} ({meta})")
             print(f"    “{c.sentence}”")
 

@@ -78,6 +78,24 @@ class IngestSettings(Section):
     dedup_threshold: Float = Field(0.7, gt=0, le=1, description="Jaccard similarity of word 5-gram shingles above which two articles are the same story.")
 
 
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+class FetchSettings(Section):
+    timeout_s: Float = Field(20.0, gt=0, description="Seconds to wait for a web server to connect or send the next bytes; a page or feed may take at most 4x this in all.")
+    max_mb: Float = Field(10.0, gt=0, description="A page or feed larger than this (decompressed) is refused with a warning.")
+    max_redirects: Int = Field(5, ge=0, description="Redirects followed per address; more is a warning.")
+    user_agent: Annotated[Text, AfterValidator(_not_blank)] = Field("newsqa/0.1 (local news question answering)", description="The User-Agent every request sends (servers and robots.txt see it; servers refuse or block requests without one).")
+    robots: bool = Field(True, description="Honour each site's robots.txt for the user agent (off only where you may fetch regardless).")
+    pace_s: Float = Field(1.0, ge=0, description="At least this many seconds between two requests to the same host.")
+    allow_private: bool = Field(False, description="Fetch addresses on private, loopback and link-local networks (off: refused, so a page or feed cannot make qa reach the machine's own or the office's services).")
+    feed_pages: bool = Field(True, description="Index each feed entry's own article page (fetched), not only the feed's summary; the summary is kept when the page cannot be fetched.")
+    watch_minutes: Float = Field(15.0, gt=0, description="`qa watch`: minutes between two rounds of refreshing every feed and watched folder.")
+
+
 def _milvus_uri(value: str) -> str:
     if value and not value.startswith(("http://", "https://")) and not value.endswith(".db"):
         raise ValueError("must be '' (Milvus Lite in the index folder), a path ending in .db (Milvus Lite) or http://host:19530")
@@ -154,12 +172,6 @@ class LLMSettings(Section):
     timeout_s: Float = Field(60.0, gt=0, description="backend 'openai': seconds to wait for the server to connect or send its next piece of the reply.")
 
 
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be empty")
-    return value
-
-
 class ServeSettings(Section):
     host: Text = Field("127.0.0.1", description="`qa serve`: the address to bind (127.0.0.1 = this machine only; 0.0.0.0 = every interface, then set a token).")
     port: Int = Field(8000, gt=0, lt=65536, description="`qa serve`: the TCP port.")
@@ -198,6 +210,7 @@ class Settings(Section):
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings, description="Embedding model.")
     chunking: ChunkSettings = Field(default_factory=ChunkSettings, description="Chunking.")
     ingest: IngestSettings = Field(default_factory=IngestSettings, description="Ingest limits and batching.")
+    fetch: FetchSettings = Field(default_factory=FetchSettings, description="Web pages and feeds by URL: politeness, safety limits, `qa watch`.")
     index: IndexSettings = Field(default_factory=IndexSettings, description="The search backend of the index: FAISS + FTS5, or Milvus.")
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings, description="Hybrid retrieval.")
     answer: AnswerSettings = Field(default_factory=AnswerSettings, description="Evidence, verification and abstention.")

@@ -18,6 +18,7 @@ class Article:
     published: str | None = None  # ISO date (YYYY-MM-DD) or None
     authors: list[str] = field(default_factory=list)
     origin: str = ""  # file (and line) it came from
+    pages: list[int] = field(default_factory=list)  # where each page starts in text (PDFs), for "p. 7" in citations
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -64,6 +65,7 @@ class Passage:
     dense_rank: int | None = None
     bm25_rank: int | None = None
     duplicates: list[str] = field(default_factory=list)  # ids of near-duplicate articles collapsed into this one
+    pages: list[int] = field(default_factory=list)  # the article's page starts (PDFs; see Article.pages)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -97,6 +99,7 @@ class Citation:
     end: int
     passage_text: str = ""
     passage_start: int = 0
+    page: int | None = None  # the PDF page the sentence is on
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

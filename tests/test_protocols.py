@@ -14,6 +14,7 @@ from qa.index.backend import Backend
 from qa.index.db import Database
 from qa.index.faiss_fts5 import FaissFts5
 from qa.index.milvus import Milvus
+from qa.ingest.feeds import FeedStore, SubscriptionRecords
 from qa.ingest.pipeline import Enricher, Store
 from qa.news import NewsEnricher, NewsRecords
 from qa.testing import HashEmbedder, ScriptedGenerator, ScriptedReader
@@ -32,11 +33,12 @@ def _members(protocol: type) -> dict[str, object]:
 @pytest.mark.parametrize(("protocol", "implementation"), [
     (Generator, ScriptedGenerator), (Reader, ScriptedReader), (Embedder, HashEmbedder),
     (Backend, FaissFts5), (Backend, Milvus), (Store, Index), (NewsRecords, Database), (Enricher, NewsEnricher),
+    (FeedStore, Index), (SubscriptionRecords, Database),
 ])
 def test_the_implementation_has_every_member_of_its_protocol(protocol, implementation):
     members = _members(protocol)
     assert members, protocol
-    instance_attrs = {"name", "dim", "n_ctx"}  # set in __init__
+    instance_attrs = {"name", "dim", "n_ctx", "db"}  # set in __init__
     missing = [m for m in members if not hasattr(implementation, m) and m not in instance_attrs]
     assert missing == []
     for name, spec in members.items():

@@ -15,6 +15,7 @@ If no sentence survives, the answer quotes the best evidence sentences, each wit
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -275,6 +276,11 @@ def number_citations(claims: Sequence[Claim]) -> dict[int, int]:
     return numbering
 
 
+def page_of(starts: Sequence[int], offset: int) -> int | None:
+    """The 1-based page holding character ``offset`` of an article with these page starts (None: not a PDF)."""
+    return max(1, bisect.bisect_right(starts, offset)) if starts else None
+
+
 def build_citations(numbering: dict[int, int], evidence: Sequence[Evidence], passages: Sequence[Passage]) -> list[Citation]:
     """Citation records (article metadata, exact sentence and offsets) in citation-number order."""
     by_n = {e.n: e for e in evidence}
@@ -283,5 +289,5 @@ def build_citations(numbering: dict[int, int], evidence: Sequence[Evidence], pas
         e = by_n[n]
         p = passages[e.passage_index]
         out.append(Citation(m, e.article_id, p.title, p.source, p.url, p.published, e.text, e.start, e.end,
-                            p.text, p.start))
+                            p.text, p.start, page_of(p.pages, e.start)))
     return out

@@ -210,10 +210,17 @@ def _check_vectors(report: CheckReport, folder: Path, db: Database, faiss_index:
         return
     meta_file, faiss_file = folder / FAISS_META, folder / FAISS_FILE
     later = f"run `qa check --repair --index {folder}`: it rebuilds the vector index from {DB} (nothing is lost)"
+    # An ingest killed after committing batches (kill -9, a crash: `qa index`, `qa update`, `qa watch`) leaves the
+    # vector index behind the database: the chunks' vectors are all in index.sqlite and opening the index rebuilds
+    # it from them, so nothing is lost and nothing needs doing. That is reported, not failed (issue 25).
+    behind = (f"behind the database (an ingest was interrupted): rebuilt from {DB} whenever the index is opened, "
+              f"nothing lost; `qa check --repair --index {folder}` saves it now")
+    if not faiss_file.is_file() and not meta_file.is_file():
+        report.add(FAISS_FILE, True, "not saved yet" + ("" if counts["chunks"] == 0 else f", {behind}"), later)
+        return
     if not faiss_file.is_file() or not meta_file.is_file():
-        saved = "not saved yet" if not faiss_file.is_file() and not meta_file.is_file() else (
-            f"{FAISS_META if faiss_file.is_file() else FAISS_FILE} is missing (an ingest was interrupted while saving)")
-        report.add(FAISS_FILE, counts["chunks"] == 0, saved, later)
+        saved = f"{FAISS_META if faiss_file.is_file() else FAISS_FILE} is missing (an ingest was interrupted while saving)"
+        report.add(FAISS_FILE, False, saved, later)
         return
     try:
         meta = json.loads(meta_file.read_text(encoding="utf-8"))
@@ -222,6 +229,9 @@ def _check_vectors(report: CheckReport, folder: Path, db: Database, faiss_index:
         report.add(FAISS_META, False, f"unreadable ({type(exc).__name__})", later)
         return
     gen = db.generation()
+    if generation < gen:
+        report.add(FAISS_FILE, True, f"saved at generation {generation}, the database is at {gen}: {behind}", later)
+        return
     if generation != gen:
         report.add(FAISS_FILE, False, f"saved at generation {generation}, the database is at {gen} (an ingest "
                                       f"was interrupted)", later)

@@ -106,6 +106,9 @@ class Database:
             (article.id, article.title, article.source, article.url, article.published, json.dumps(article.authors),
              article.text, article.origin, content_hash, article.id, time.time()),
         )
+        if article.pages:  # a PDF: where its pages start, so a citation can name its page
+            self.conn.execute("INSERT OR REPLACE INTO pages(article_id, starts) VALUES(?, ?)",
+                              (article.id, json.dumps(article.pages)))
 
     def insert_chunk(self, article: Article, chunk: Chunk, vector: np.ndarray, text_hash: str) -> int:
         """Store a chunk with its vector and keyword row; returns its id (the vector index uses the same id)."""
@@ -128,11 +131,35 @@ class Database:
                 cpart = chunk_ids[j : j + BATCH]
                 self.conn.execute(f"DELETE FROM chunks_fts WHERE rowid IN ({','.join('?' * len(cpart))})", cpart)
             for table, column in (("chunks", "article_id"), ("quotes", "article_id"), ("minhash", "article_id"),
-                                  ("minhash_band", "article_id")):
+                                  ("minhash_band", "article_id"), ("pages", "article_id")):
                 self.conn.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", part)
             total += self.conn.execute(f"DELETE FROM articles WHERE id IN ({marks})", part).rowcount
             removed.extend(chunk_ids)
         return total, removed
+
+    # -- subscriptions: feeds and watched folders (qa/ingest/feeds.py) ----------------------------------
+    # Written outside `transaction`: they are no index content, so they do not bump the generation (which would
+    # make the saved vector index look stale).
+    def subscriptions(self) -> list[tuple[str, str, str, str, float | None, str]]:
+        """(source, kind, etag, last_modified, checked_at, error) of every subscription, in the order added."""
+        return [(r[0], r[1], r[2] or "", r[3] or "", r[4], r[5] or "") for r in self._all(
+            "SELECT source, kind, etag, last_modified, checked_at, error FROM subscriptions ORDER BY added_at, source")]
+
+    def add_subscription(self, source: str, kind: str) -> bool:
+        with self.lock:
+            return self.conn.execute("INSERT OR IGNORE INTO subscriptions(source, kind, added_at) VALUES(?,?,?)",
+                                     (source, kind, time.time())).rowcount > 0
+
+    def remove_subscription(self, source: str) -> bool:
+        with self.lock:
+            return self.conn.execute("DELETE FROM subscriptions WHERE source = ?", (source,)).rowcount > 0
+
+    def set_subscription_state(self, source: str, etag: str | None, last_modified: str | None, error: str) -> None:
+        """Record a refresh: the validators for the next conditional request (None: keep the stored ones)."""
+        with self.lock:
+            self.conn.execute(
+                "UPDATE subscriptions SET etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified), "
+                "checked_at = ?, error = ? WHERE source = ?", (etag, last_modified, time.time(), error, source))
 
     # -- articles and chunks: reading ---------------------------------------------------------------
     def known_hashes(self, ids: Sequence[str]) -> dict[str, str]:
@@ -267,9 +294,10 @@ class Database:
         """Passages (chunk text + article metadata) by chunk id."""
         rows = self._in(
             'SELECT c.id, c.article_id, c.position, c.start, c."end", substr(a.text, c.start + 1, c."end" - c.start),'
-            " a.title, a.source, a.url, a.published FROM chunks c JOIN articles a ON a.id = c.article_id"
-            " WHERE c.id IN ({marks})", chunk_ids)
-        return {r[0]: Passage(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7] or "", r[8] or "", r[9]) for r in rows}
+            " a.title, a.source, a.url, a.published, p.starts FROM chunks c JOIN articles a ON a.id = c.article_id"
+            " LEFT JOIN pages p ON p.article_id = c.article_id WHERE c.id IN ({marks})", chunk_ids)
+        return {r[0]: Passage(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7] or "", r[8] or "", r[9],
+                              pages=json.loads(r[10]) if r[10] else []) for r in rows}
 
     def story_ids(self, article_ids: Sequence[str]) -> dict[str, str]:
         """{article id: story id}; near-duplicate articles share a story id."""

@@ -35,4 +35,8 @@ CREATE TABLE IF NOT EXISTS minhash(article_id TEXT PRIMARY KEY, signature BLOB N
 CREATE TABLE IF NOT EXISTS minhash_band(key INTEGER NOT NULL, article_id TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS minhash_band_key ON minhash_band(key);
 CREATE INDEX IF NOT EXISTS minhash_band_article ON minhash_band(article_id);
+CREATE TABLE IF NOT EXISTS pages(article_id TEXT PRIMARY KEY, starts TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS subscriptions(
+    source TEXT PRIMARY KEY, kind TEXT NOT NULL, etag TEXT, last_modified TEXT, added_at REAL, checked_at REAL,
+    error TEXT);
 """

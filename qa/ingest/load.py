@@ -1,4 +1,5 @@
-"""Load articles from files and folders (txt, md, html, json, jsonl(.gz), csv, RSS/Atom) into `Article`s.
+"""Load articles from files and folders (txt, md, html, json, jsonl(.gz), csv, RSS/Atom, PDF, docx/odt/epub) into
+`Article`s.
 
 Loading streams: articles are yielded one at a time, so a big JSONL file never sits in memory whole.
 A file (or a line of a file) that cannot be read is reported as a `Skipped` record and loading goes on.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import gzip
 import io
 import json
@@ -19,10 +21,11 @@ import re
 import stat
 import time
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 from ..errors import ConfigError, InputError, missing
 from ..text.dates import normalize_date
@@ -39,9 +42,12 @@ FEED_EXT = {".rss", ".atom", ".xml"}
 JSON_EXT = {".json"}
 JSONL_EXT = {".jsonl", ".ndjson"}
 CSV_EXT = {".csv", ".tsv"}
+PDF_EXT = {".pdf"}
+DOCUMENT_EXT = {".docx", ".odt", ".epub"}
 MIN_HTML_WORDS = 10
 _TOO_DEEP = "JSON nested too deeply to read (over ~1000 levels of [ or {): flatten the record"
-SUPPORTED = sorted(TEXT_EXT | HTML_EXT | FEED_EXT | JSON_EXT | JSONL_EXT | CSV_EXT | {".jsonl.gz", ".json.gz"})
+SUPPORTED = sorted(TEXT_EXT | HTML_EXT | FEED_EXT | JSON_EXT | JSONL_EXT | CSV_EXT | PDF_EXT | DOCUMENT_EXT
+                   | {".jsonl.gz", ".json.gz"})
 
 # Field names accepted in JSON / CSV records, in order of preference.
 FIELDS = {
@@ -170,16 +176,17 @@ def _not_regular(path: Path) -> str:
 
 
 def load_paths(paths: Iterable[str | Path], max_file_mb: float = 200.0, max_seconds: float = MAX_FILE_SECONDS,
-               follow_links: bool = False) -> Iterator[Article | Skipped]:
+               follow_links: bool = False, feed_pages: EntryPages | None = None) -> Iterator[Article | Skipped]:
     """Articles from all files under ``paths``; unreadable files and records come out as `Skipped`."""
     for item in iter_files(paths, follow_links):
         if isinstance(item, Skipped):
             yield item
             continue
-        yield from load_file(item, max_file_mb=max_file_mb, max_seconds=max_seconds)
+        yield from load_file(item, max_file_mb=max_file_mb, max_seconds=max_seconds, feed_pages=feed_pages)
 
 
-def load_file(path: Path, max_file_mb: float = 200.0, max_seconds: float = MAX_FILE_SECONDS) -> Iterator[Article | Skipped]:
+def load_file(path: Path, max_file_mb: float = 200.0, max_seconds: float = MAX_FILE_SECONDS,
+              feed_pages: EntryPages | None = None) -> Iterator[Article | Skipped]:
     """Articles of one file, chosen by its extension (and content, for .xml feeds).
 
     At most ``max_file_mb`` is read from it (a compressed file: decompressed), in at most ``max_seconds`` of
@@ -214,7 +221,11 @@ def load_file(path: Path, max_file_mb: float = 200.0, max_seconds: float = MAX_F
     elif ext in HTML_EXT:
         loader = _load_html
     elif ext in FEED_EXT:
-        loader = _load_feed
+        loader = functools.partial(_load_feed, pages=feed_pages)
+    elif ext in PDF_EXT:
+        loader = _load_pdf
+    elif ext in DOCUMENT_EXT:
+        loader = _load_document
     else:
         loader = _load_text
     try:
@@ -351,65 +362,136 @@ def _load_text(path: Path, budget: Budget) -> Iterator[Article]:
 
 
 def _load_html(path: Path, budget: Budget) -> Iterator[Article]:
+    html = _decode(_read_all(path, budget), str(path))
+    record = html_record(html, _title_from_name(path))
+    yield _article(record, origin=str(path), key=str(path.resolve()))
+
+
+def html_record(html: str, fallback_title: str = "", url: str = "") -> dict[str, Any]:
+    """The article record of a web page: text without navigation, title, site, date and authors (trafilatura)."""
     try:
         import trafilatura
     except ImportError:
         raise missing("trafilatura", "reading HTML") from None
-    html = _decode(_read_all(path, budget), str(path))
-    text = trafilatura.extract(html, include_comments=False, include_tables=False, favor_recall=True)
+    text = trafilatura.extract(html, url=url or None, include_comments=False, include_tables=False, favor_recall=True)
     n_words = len((text or "").split())
     if n_words < MIN_HTML_WORDS:  # what is left of a page of menus is a few stray words
         raise InputError(f"HTML page has no article text ({n_words} words left after removing navigation and markup)")
-    meta = trafilatura.extract_metadata(html)
-    record = {
+    meta = trafilatura.extract_metadata(html, default_url=url or None)
+    return {
         "text": text,
-        "title": (meta.title if meta else None) or _title_from_name(path),
-        "url": (meta.url if meta else None) or "",
+        "title": (meta.title if meta else None) or fallback_title,
+        "url": (meta.url if meta else None) or url or "",
         "source": (meta.sitename if meta else None) or "",
         "published": meta.date if meta else None,
         "authors": (meta.author if meta else None) or "",
     }
-    yield _article(record, origin=str(path), key=str(path.resolve()))
 
 
-def _load_feed(path: Path, budget: Budget) -> Iterator[Article | Skipped]:
+def _load_feed(path: Path, budget: Budget, pages: EntryPages | None = None) -> Iterator[Article | Skipped]:
     raw = _read_all(path, budget)
     if _extension(path) == ".xml" and not re.search(rb"<(rss|feed|rdf:RDF)\b", raw[:4096]):
         raise InputError("XML file is not an RSS or Atom feed (no <rss>, <feed> or <rdf:RDF> element)")
+    yield from feed_articles(raw, str(path), pages)
+
+
+EntryPages = Callable[[str, dict[str, Any]], Iterator[Article | Skipped]]  # (origin, entry record) -> what to index
+
+
+def feed_articles(raw: bytes, origin: str, pages: EntryPages | None = None, base_url: str = "") -> Iterator[Article | Skipped]:
+    """The articles of an RSS/Atom feed: each entry's own text, or what ``pages`` makes of the entry (its article
+    page, fetched: qa/ingest/web.py). Relative entry links are resolved against ``base_url``."""
     try:
         import feedparser
     except ImportError:
         raise missing("feedparser", "reading RSS/Atom feeds") from None
-    feed = feedparser.parse(raw)
+    feed = feedparser.parse(raw, response_headers={"content-location": base_url} if base_url else None)
     if not feed.entries:
         reason = f" ({feed.bozo_exception})" if feed.get("bozo") else ""
         raise InputError(f"feed has no entries{reason}")
     source = feed.feed.get("title", "") or ""
     for i, entry in enumerate(feed.entries, 1):
-        origin = f"{path}#entry{i}"
+        where = f"{origin}#entry{i}"
         body = ""
         if entry.get("content"):
             body = entry.content[0].get("value", "")
         body = body or entry.get("summary", "") or ""
-        text = _html_to_text(body)
-        if not text.strip():
-            yield Skipped(origin, "feed entry has no text")
-            continue
         published = entry.get("published") or entry.get("updated") or ""
         parsed = entry.get("published_parsed") or entry.get("updated_parsed")
         if parsed:
             published = f"{parsed.tm_year:04d}-{parsed.tm_mon:02d}-{parsed.tm_mday:02d}"
         authors = [a.get("name", "") for a in entry.get("authors", []) if a.get("name")] or entry.get("author", "")
+        link = entry.get("link", "") or ""
         record = {
             "id": entry.get("id") or None,
             "title": entry.get("title", ""),
-            "url": entry.get("link", ""),
+            "url": urljoin(base_url, link) if base_url and link else link,
             "source": source,
             "published": published,
             "authors": authors,
-            "text": text,
+            "text": _html_to_text(body),
         }
-        yield _safe_article(record, origin, key=entry.get("id") or entry.get("link") or origin)
+        if pages is not None:
+            yield from pages(where, record)
+            continue
+        if not record["text"].strip():
+            yield Skipped(where, "feed entry has no text")
+            continue
+        yield _safe_article(record, where, key=entry_key(record, where))
+
+
+def entry_key(record: dict[str, Any], origin: str) -> str:
+    return str(record.get("id") or record.get("url") or origin)
+
+
+def record_id(record: dict[str, Any], key: str) -> str:
+    """The id `_article` gives a record: its own id, else one from its url, else from ``key``."""
+    given = _pick(record, "id")
+    return valid_utf8(str(given)) if given not in (None, "") else path_id(str(_pick(record, "url") or "").strip() or key)
+
+
+def _load_pdf(path: Path, budget: Budget) -> Iterator[Article]:
+    from .pdf import page_starts, read_pdf
+
+    doc = read_pdf(path, budget)
+    text = join_pages(doc["pages"])
+    article = _article({"title": doc["title"] or _pdf_title(text, path), "authors": doc["authors"], "text": text},
+                       origin=str(path), key=str(path.resolve()))
+    article.pages = page_starts(article.text, doc["pages"])
+    yield article
+
+
+def join_pages(pages: list[str]) -> str:
+    """A PDF's page texts as one text: a paragraph that runs on over a page break (no sentence end before it, no
+    capital after it) is joined with a space, not cut in two."""
+    out = ""
+    for page in pages:
+        if not page:
+            continue
+        if out and not re.search(r"[.!?…:;\"'”’)\]]$", out) and re.match(r"[a-z(\[\d,;]", page):
+            out += " " + page
+        else:
+            out += ("\n\n" if out else "") + page
+    return out
+
+
+def _pdf_title(text: str, path: Path) -> str:
+    first = next((p for p in text.split("\n\n") if p.strip()), "")
+    return first if _looks_like_title(first) and len(first.split()) >= 2 else _title_from_name(path)
+
+
+def _load_document(path: Path, budget: Budget) -> Iterator[Article]:
+    """A Word, OpenDocument or EPUB file: one article (qa/ingest/documents.py reads them)."""
+    from . import documents
+
+    read = {".docx": documents.read_docx, ".odt": documents.read_odt, ".epub": documents.read_epub}[_extension(path)]
+    doc = read(path, budget)
+    paras = doc.pop("paragraphs")
+    if not doc.get("title") and paras and _looks_like_title(paras[0]):
+        doc["title"] = paras.pop(0)
+    budget.check_time()
+    yield _article(doc | {"title": doc.get("title") or _title_from_name(path), "text": "\n\n".join(paras)},
+                   origin=str(path), key=str(path.resolve()))
 
 
 def _load_json(path: Path, budget: Budget) -> Iterator[Article | Skipped]:

@@ -7,6 +7,7 @@ chunk texts seen before reuse their stored vectors.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import re
 import sys
@@ -32,6 +33,7 @@ from .load import SUPPORTED, Budget, Skipped, _extension, check_paths, iter_file
 
 if TYPE_CHECKING:
     from ..news import NewsRecords
+    from .web import WebLoader
 
 log = logging.getLogger(__name__)
 
@@ -156,24 +158,30 @@ def ingest(
     progress: bool = True,
     on_skip: Callable[[Skipped], None] | None = None,
     enricher: Enricher | None = None,
+    web: WebLoader | None = None,
 ) -> IngestReport:
-    """Index every article under ``paths`` into ``store``; returns what happened.
+    """Index every article under ``paths`` (files, folders, and web pages or feeds by http(s) URL) into ``store``;
+    returns what happened. ``web`` is the `qa.ingest.web.WebLoader` to fetch URLs with (one is made when needed).
 
     ``on_skip`` is called with each skipped file or record, and each article cut to ingest.max_article_chars.
     The whole run holds the index's writer lock: another process writing it is a one-line error before anything
     is read."""
     paths = check_paths(paths)
     with store.writing():
-        return _ingest(paths, store, embedder, settings, prune, progress, on_skip, enricher)
+        return _ingest(paths, store, embedder, settings, prune, progress, on_skip, enricher, web)
 
 
 def _ingest(paths: list[str | Path], store: Store, embedder: Embedder, settings: Settings, prune: bool, progress: bool,
-            on_skip: Callable[[Skipped], None] | None, enricher: Enricher | None) -> IngestReport:
+            on_skip: Callable[[Skipped], None] | None, enricher: Enricher | None, web: WebLoader | None = None) -> IngestReport:
+    from .fetch import is_url
+
     report = IngestReport()
     t0 = time.perf_counter()
     seen: dict[str, str] = {}
     ing = settings.ingest
-    bar = _progress(paths, progress, ing.max_file_mb, ing.follow_links)
+    urls = [str(p) for p in paths if is_url(str(p))]
+    paths = [p for p in paths if not is_url(str(p))]
+    bar = _progress(paths, progress, ing.max_file_mb, ing.follow_links, extra=len(urls))
     batch: list[Article] = []
     enricher = enricher if enricher is not None else default_enricher(settings)
 
@@ -184,7 +192,15 @@ def _ingest(paths: list[str | Path], store: Store, embedder: Embedder, settings:
 
     failed = True
     try:
-        stream = iter(load_paths(paths, ing.max_file_mb, ing.max_file_seconds, ing.follow_links))
+        if web is None and (urls or settings.fetch.feed_pages):  # no request is made until a URL is met
+            from .web import WebLoader
+
+            web = WebLoader(settings, known=lambda ids: set(store.known_hashes(ids)))
+        # a feed file's entries, like a feed URL's, are their own pages (fetch.feed_pages)
+        pages = web.entry_pages() if web is not None and settings.fetch.feed_pages else None
+        stream = iter(load_paths(paths, ing.max_file_mb, ing.max_file_seconds, ing.follow_links, feed_pages=pages))
+        if urls:
+            stream = itertools.chain(stream, web.load(urls))
         while True:
             t = time.perf_counter()
             item = next(stream, None)
@@ -214,6 +230,8 @@ def _ingest(paths: list[str | Path], store: Store, embedder: Embedder, settings:
                 flush()
             bar.set_postfix_str(f"+{report.added} ~{report.updated} ={report.unchanged} chunks {report.chunks}", refresh=False)
         flush()
+        if web is not None:  # feed entries already indexed, not fetched again
+            report.unchanged += web.already
         bar.set_postfix_str(f"+{report.added} ~{report.updated} ={report.unchanged} chunks {report.chunks}")
         if prune:  # by absolute paths: only articles of these very files and folders (see Index.ids_from_origins)
             gone = [i for i in store.ids_from_origins(p for p in paths if Path(p).expanduser().exists()) if i not in seen]
@@ -369,9 +387,10 @@ def estimate_records(paths: Iterable[str | Path], limit_bytes: int = 400_000_000
 
 
 def _progress(paths: list[str | Path], enabled: bool, max_file_mb: float = 200.0,
-              follow_links: bool = False):  # noqa: ANN202 - tqdm or a no-op
+              follow_links: bool = False, extra: int = 0):  # noqa: ANN202 - tqdm or a no-op
     from tqdm import tqdm
 
-    total = estimate_records(paths, max_file_mb=max_file_mb, follow_links=follow_links) if enabled else None
+    # a feed's entries are not known ahead: with web addresses the bar counts without a total
+    total = estimate_records(paths, max_file_mb=max_file_mb, follow_links=follow_links) if enabled and not extra else None
     return tqdm(total=total, unit="article", desc="indexing", disable=not enabled, file=sys.stderr,
                 dynamic_ncols=True, mininterval=0.5)

@@ -89,7 +89,8 @@ def test_bad_inputs_are_skipped_with_reasons(tmp_path):
     (tmp_path / "latin1.txt").write_bytes("Caf\xe9 story opened.".encode("latin-1"))
     (tmp_path / "lines.jsonl").write_text('{"text": "Good one."}\n{"text": broken\n{"text": "Good two."}\n')
     (tmp_path / "nav.html").write_text("<html><body><nav>Home</nav></body></html>")
-    (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4")
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4")  # a PDF's header and nothing else
+    (tmp_path / "slides.pptx").write_bytes(b"PK\x03\x04")
     articles, skipped = load(tmp_path)
     assert sorted(a.text for a in articles) == ["Café story opened.", "Good one.", "Good two."]  # latin-1 is read
     reasons = {s.origin.rsplit("/", 1)[-1]: s.reason for s in skipped}
@@ -97,7 +98,8 @@ def test_bad_inputs_are_skipped_with_reasons(tmp_path):
     assert reasons["empty.txt"] == "empty file"
     assert "malformed JSON line" in reasons["lines.jsonl:2"]
     assert "no article text" in reasons["nav.html"]
-    assert "unsupported file type '.pdf'" in reasons["notes.pdf"]
+    assert "damaged or not a PDF" in reasons["notes.pdf"]  # PDFs are read since issue 25
+    assert "unsupported file type '.pptx'" in reasons["slides.pptx"]
 
 
 def test_file_over_size_limit_is_skipped(tmp_path):
