@@ -86,3 +86,42 @@ def _isolated_settings(monkeypatch):
     import qa.config
 
     monkeypatch.setattr(qa.config, "default_settings_file", lambda: None)
+
+
+# -- the seed questions (the sample article's gold set), checked the same way on every index -------------------
+SEED_GOLD = REPO / "eval" / "gold" / "seed.jsonl"  # a copy of ../shared/data/seed/questions.jsonl, bundled
+
+
+def seed_questions() -> list[dict]:
+    import json
+
+    return [json.loads(line) for line in SEED_GOLD.read_text().splitlines() if line.strip()]
+
+
+def check_seed_answer(assistant, q: dict, *, offsets: bool = True) -> None:  # noqa: ANN001
+    """The answer to a seed question: abstains when it should; else holds a gold answer, cites a supporting sentence,
+    and (``offsets``) every citation's offsets point at its sentence in the stored article."""
+    from qa.answer.cite import SENTINEL
+
+    ans = assistant.ask(q["question"], history=q.get("history"))
+    if not q["answerable"]:
+        assert ans.abstained and ans.text == SENTINEL and not ans.citations
+        return
+    assert not ans.abstained, ans.dropped
+    assert any(a.lower() in ans.text.lower() for a in q["answers_any"]), ans.text
+    assert any(s in c.passage_text for c in ans.citations for s in q["support"]), [c.sentence for c in ans.citations]
+    if offsets:
+        for c in ans.citations:
+            assert assistant.store.article(c.article_id).text[c.start:c.end] == c.sentence
+
+
+def open_with_qwen(index_dir):  # noqa: ANN001, ANN201
+    """An Assistant on the index with the default model, Qwen2.5-Coder-1.5B, or skip where it is not installed."""
+    from qa.assistant import Assistant
+    from qa.generate.models import QWEN, ModelError, assembled
+
+    try:
+        assembled(QWEN)
+    except ModelError as e:
+        pytest.skip(f"Qwen2.5-Coder-1.5B is not installed: {e}")
+    return Assistant.open(index_dir, **{"llm.model": "qwen2.5-coder-1.5b"})

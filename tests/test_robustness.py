@@ -383,7 +383,7 @@ def test_the_same_upload_twice_and_after_a_restart_adds_one_article(fake_assista
     from gradio_client import Client, handle_file
 
     from qa.app import build_app, launch_options
-    from tests.app_harness import free_port
+    from tests.app.harness import free_port
 
     assistant = fake_assistant(["Lakeview opened a ferry terminal in May [1]."])
     upload = tmp_path / "ferry.txt"

@@ -8,30 +8,14 @@ import sys
 
 import pytest
 
-from qa.answer.cite import SENTINEL
-
-from tests.conftest import REPO
+from tests.conftest import check_seed_answer, open_with_qwen, seed_questions
 
 pytestmark = pytest.mark.model
-GOLD = REPO / "eval" / "gold" / "seed.jsonl"  # a copy of ../shared/data/seed/questions.jsonl, bundled
-
-
-def seed_questions():
-    return [json.loads(line) for line in GOLD.read_text().splitlines() if line.strip()]
 
 
 @pytest.mark.parametrize("q", seed_questions(), ids=lambda q: q["id"])
 def test_seed_question(real_assistant, q):
-    ans = real_assistant.ask(q["question"], history=q.get("history"))
-    if not q["answerable"]:
-        assert ans.abstained and ans.text == SENTINEL and not ans.citations
-        return
-    assert not ans.abstained, ans.dropped
-    assert any(a.lower() in ans.text.lower() for a in q["answers_any"]), ans.text
-    assert any(s in c.passage_text for c in ans.citations for s in q["support"]), [c.sentence for c in ans.citations]
-    article = real_assistant.store.article(ans.citations[0].article_id)
-    for c in ans.citations:
-        assert article.text[c.start:c.end] == c.sentence
+    check_seed_answer(real_assistant, q)
 
 
 def test_cli_ask_prints_answer_and_sources(real_sample_index):
@@ -55,14 +39,7 @@ def test_cli_json_answer_object(real_sample_index):
 @pytest.fixture(scope="module")
 def qwen_assistant(real_sample_index):
     """The default answer model, Qwen2.5-Coder-1.5B (assembled from its installed parts), reading on the sample index."""
-    from qa.assistant import Assistant
-    from qa.generate.models import QWEN, ModelError, assembled
-
-    try:
-        assembled(QWEN)
-    except ModelError as e:
-        pytest.skip(f"Qwen2.5-Coder-1.5B is not installed: {e}")
-    a = Assistant.open(real_sample_index, **{"llm.model": "qwen2.5-coder-1.5b"})
+    a = open_with_qwen(real_sample_index)
     yield a
     a.close()
 

@@ -15,7 +15,7 @@ sys.path.insert(0, str(REPO))
 
 from qa.assistant import build_index  # noqa: E402
 from tests.app.test_browser_views import DATED, QUESTION  # noqa: E402
-from tests.app_harness import ask_in_page, chromium_page, running_ui  # noqa: E402
+from tests.app.harness import ask_in_page, chromium_page, running_ui  # noqa: E402
 
 OUT = Path(__file__).resolve().parent
 

@@ -35,7 +35,7 @@ SAMPLE = REPO / "corpus" / "sample"
 QA = [sys.executable, "-m", "qa.cli"]
 ENV = dict(os.environ, QA_EMBED_BACKEND="hash", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
 
-# Four questions with four different answers in the sample article (as tests/test_app_api.py asks them).
+# Four questions with four different answers in the sample article (as tests/app/test_api.py asks them).
 QUESTIONS = {
     "What did Ren say about chips?": r"invest in chip",
     "What does Ren hope to buy from American companies?": r"components|materials|equipment",

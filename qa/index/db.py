@@ -272,13 +272,7 @@ class Database:
 
     def chunk_ids_between(self, date_from: str | None, date_to: str | None, keep_undated: bool = True) -> np.ndarray:
         """Chunk ids of articles published within [date_from, date_to] (undated articles kept by default)."""
-        cond, args = [], []
-        if date_from:
-            cond.append("a.published >= ?")
-            args.append(date_from)
-        if date_to:
-            cond.append("a.published <= ?")
-            args.append(date_to)
+        cond, args = _published_within("a.published", date_from, date_to)
         where = " AND ".join(cond) or "1"
         if keep_undated:
             where = f"(({where}) OR a.published IS NULL)"
@@ -321,13 +315,8 @@ class Database:
                       words: Sequence[str] = (), limit: int = 200) -> list[Article]:
         """Articles (text not loaded: "") published within the dates, from the outlet, holding every word in their
         title or text (case-insensitive for ASCII), newest first; undated ones last and only without dates."""
-        cond, args = ["1"], []
-        if date_from:
-            cond.append("published >= ?")
-            args.append(date_from)
-        if date_to:
-            cond.append("published <= ?")
-            args.append(date_to)
+        cond, args = _published_within("published", date_from, date_to)
+        cond.insert(0, "1")
         if source:
             cond.append("source = ?")
             args.append(source)
@@ -535,6 +524,18 @@ def _members(ids: np.ndarray, allowed: np.ndarray) -> np.ndarray:
         allowed = np.sort(allowed)
     at = np.minimum(np.searchsorted(allowed, ids), len(allowed) - 1)
     return allowed[at] == ids
+
+
+def _published_within(column: str, date_from: str | None, date_to: str | None) -> tuple[list[str], list[str]]:
+    """SQL conditions (and their arguments) for a publication date within [date_from, date_to], either end open."""
+    cond, args = [], []
+    if date_from:
+        cond.append(f"{column} >= ?")
+        args.append(date_from)
+    if date_to:
+        cond.append(f"{column} <= ?")
+        args.append(date_to)
+    return cond, args
 
 
 def _article(row: tuple) -> Article:

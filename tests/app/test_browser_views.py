@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from qa.chats import ChatStore
-from tests.app_harness import ARTIFACTS, ask_in_page, chromium_page, copy_index, running_ui
+from tests.app.harness import ARTIFACTS, ask_in_page, chromium_page, copy_index, running_ui
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 

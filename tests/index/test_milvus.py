@@ -11,12 +11,11 @@ import pytest
 from qa.errors import ConfigError, IndexMismatchError, StoreError
 from qa.index.backend import DateWindow
 
-from tests.conftest import REPO, SAMPLE, SAMPLE_ARTICLE
+from tests.conftest import SAMPLE, SAMPLE_ARTICLE, check_seed_answer, seed_questions
 
 pytest.importorskip("pymilvus")
 pytest.importorskip("milvus_lite")
 
-GOLD_SEED = REPO / "eval" / "gold" / "seed.jsonl"  # the seed set tests/test_seed_integration.py checks on FAISS
 QUERIES = ("What did Ren say about chips?", "Huawei laboratory Taiyuan", "Biden phone call", "smartphone sales")
 
 
@@ -259,23 +258,8 @@ def test_real_model_search_on_milvus(real_milvus_assistant):
     assert any("Taiyuan" in p.text for p in lab)
 
 
-def _seed():
-    return [json.loads(line) for line in GOLD_SEED.read_text().splitlines() if line.strip()]
-
-
 @pytest.mark.model
-@pytest.mark.parametrize("q", _seed(), ids=lambda q: q["id"])
+@pytest.mark.parametrize("q", seed_questions(), ids=lambda q: q["id"])
 def test_seed_question_on_milvus(real_milvus_assistant, q):
     """The same checks as tests/test_seed_integration.py, on Milvus Lite."""
-    from qa.answer.cite import SENTINEL
-
-    ans = real_milvus_assistant.ask(q["question"], history=q.get("history"))
-    if not q["answerable"]:
-        assert ans.abstained and ans.text == SENTINEL and not ans.citations
-        return
-    assert not ans.abstained, ans.dropped
-    assert any(x.lower() in ans.text.lower() for x in q["answers_any"]), ans.text
-    assert any(s in c.passage_text for c in ans.citations for s in q["support"]), [c.sentence for c in ans.citations]
-    article = real_milvus_assistant.store.article(ans.citations[0].article_id)
-    for c in ans.citations:
-        assert article.text[c.start:c.end] == c.sentence
+    check_seed_answer(real_milvus_assistant, q)

@@ -13,7 +13,7 @@ def test_the_app_takes_pdf_and_docx_uploads_and_urls_and_feeds(fake_assistant, t
     from gradio_client import Client, handle_file
 
     from qa.app import build_app, launch_options
-    from tests.app_harness import free_port
+    from tests.app.harness import free_port
 
     assistant = fake_assistant(paths=())
     assistant.settings = assistant.settings.replace(**{"fetch.allow_private": True, "fetch.pace_s": 0.0})

@@ -3,20 +3,17 @@ real GGUF models, real index), and a citation into the PDF names the page its se
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 
 import pytest
 
-from qa.answer.cite import SENTINEL
+from tests.conftest import check_seed_answer, open_with_qwen, seed_questions
 
-from ..conftest import REPO
 from .samples import sample_docx, sample_pdf
 
 pytestmark = pytest.mark.model
-GOLD = REPO / "eval" / "gold" / "seed.jsonl"
-QUESTIONS = [json.loads(line) for line in GOLD.read_text().splitlines() if line.strip()]
+QUESTIONS = seed_questions()
 MAKERS = {"pdf": sample_pdf, "docx": sample_docx}
 
 
@@ -44,13 +41,7 @@ def assistant(indexed):
 
 @pytest.mark.parametrize("q", QUESTIONS, ids=lambda q: q["id"])
 def test_seed_question_from_pdf_and_docx(assistant, q):
-    ans = assistant.ask(q["question"], history=q.get("history"))
-    if not q["answerable"]:
-        assert ans.abstained and ans.text == SENTINEL and not ans.citations
-        return
-    assert not ans.abstained, ans.dropped
-    assert any(a.lower() in ans.text.lower() for a in q["answers_any"]), ans.text
-    assert any(s in c.passage_text for c in ans.citations for s in q["support"]), [c.sentence for c in ans.citations]
+    check_seed_answer(assistant, q, offsets=False)
 
 
 def _printed_on(pdf, sentence: str) -> int:
@@ -90,21 +81,18 @@ def test_docx_citations_have_no_page(indexed, assistant):
 
 @pytest.fixture(scope="module")
 def qwen_assistant(indexed):
-    """The default answer model, Qwen2.5-Coder-1.5B, reading the PDF or Word copy of the sample article."""
-    from qa.assistant import Assistant
-    from qa.generate.models import QWEN, ModelError, assembled
-
-    try:
-        assembled(QWEN)
-    except ModelError as e:
-        pytest.skip(f"Qwen2.5-Coder-1.5B is not installed: {e}")
-    a = Assistant.open(indexed[1], **{"llm.model": "qwen2.5-coder-1.5b"})
+    """The default answer model, Qwen2.5-Coder-1.5B, reading the PDF copy of the sample article (the one whose text
+    layout is rebuilt: columns, page breaks). The Word copy's 8/8 is the eval command's (docs/ingest.md): the suite
+    keeps to one format for the slow model."""
+    if indexed[0] != "pdf":
+        pytest.skip("the slow model reads the PDF copy only in the suite")
+    a = open_with_qwen(indexed[1])
     yield a
     a.close()
 
 
 @pytest.mark.parametrize("q", [q for q in QUESTIONS if q["answerable"]], ids=lambda q: q["id"])
-def test_seed_short_answer_with_qwen_from_pdf_and_docx(qwen_assistant, q):
+def test_seed_short_answer_with_qwen_from_pdf(qwen_assistant, q):
     """Answer.short itself holds the gold answer, as from the .txt (tests/test_seed_integration.py)."""
     ans = qwen_assistant.ask(q["question"], history=q.get("history"))
     assert not ans.abstained, ans.dropped

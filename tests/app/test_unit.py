@@ -142,7 +142,7 @@ def test_app_api_answers_and_shows_errors_as_one_line(fake_assistant, tmp_path):
     from gradio_client import Client
 
     from qa.app import build_app, launch_options
-    from tests.app_harness import free_port
+    from tests.app.harness import free_port
 
     assistant = fake_assistant(["Ren said Huawei will not invest in chip technology [1]."])
     app = build_app(assistant)

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.app_harness import copy_index, running_ui
+from tests.app.harness import copy_index, running_ui
 
 pytestmark = [pytest.mark.model]
 
