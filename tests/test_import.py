@@ -96,3 +96,15 @@ def test_no_any_on_the_seams():
                         and "Any" in ast.unparse(annotation):
                     untyped.append(f"{path.relative_to(QA)}:{node.lineno} {name}")
     assert untyped == []
+
+
+def test_every_package_of_the_tree_is_shipped():
+    """pyproject.toml lists its packages by hand: a new sub-package left out works in the checkout and fails installed."""
+    import tomllib
+
+    root = QA.parent
+    listed = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(root).parts) for p in (root / "qa").rglob("__init__.py")}
+    found |= {"newsqa_eval" + "".join("." + part for part in p.parent.relative_to(root / "eval").parts)
+              for p in (root / "eval").rglob("__init__.py") if "runs" not in p.parts}
+    assert found - listed == set()
