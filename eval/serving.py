@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
@@ -68,3 +69,13 @@ def _tail(log: Path | None, n: int = 3000) -> str:
     if log is None or not Path(log).exists():
         return ""
     return ":\n" + Path(log).read_text(errors="replace")[-n:]
+
+
+def run_together(threads: Sequence[threading.Thread], timeout: float) -> float:
+    """Start the threads at once and wait for each (at most ``timeout`` s apiece); returns the wall seconds."""
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=timeout)
+    return time.perf_counter() - t0

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from eval.serving import free_port, running
+from tests.conftest import SAMPLE
 
 QA = [sys.executable, "-m", "qa.cli"]
 GB = 1 << 30
@@ -113,6 +114,14 @@ class Server:
             except TimeoutError:
                 pass
             return b"".join(chunks)
+
+
+@contextmanager
+def serving_the_sample(folder: Path, toml: str = "") -> Iterator[Server]:
+    """The sample article indexed into ``folder``/idx (hash embeddings), served by `qa serve` with ``toml``."""
+    assert run(["index", str(SAMPLE), "--index", str(folder / "idx"), "-q"]).rc == 0
+    with serving(folder / "idx", folder, toml) as server:
+        yield server
 
 
 @contextmanager

@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..data import REPO
-from ..serving import free_port, running
+from ..serving import free_port, run_together, running
 
 SAMPLE = REPO / "corpus" / "sample"
 QA = [sys.executable, "-m", "qa.cli"]
@@ -204,12 +204,7 @@ def concurrency(threads: int, per_thread: int, llm: bool, tmp: Path) -> dict:
 
         workers = [threading.Thread(target=tab, args=(k,)) for k in range(threads)]
         workers.append(threading.Thread(target=uploader))
-        t0 = time.perf_counter()
-        for w in workers:
-            w.start()
-        for w in workers:
-            w.join(timeout=1800)
-        wall = time.perf_counter() - t0
+        wall = run_together(workers, timeout=1800)
     right = sum(ok for _, ok, _ in results)
     seconds = sorted(s for *_, s in results)
     out = {"threads": threads, "questions_each": per_thread, "answers": len(results), "right": right,

@@ -28,6 +28,28 @@ def copy_index(src: Path, dest: Path) -> Path:
     return dest
 
 
+# An article the UI tests upload or index beside the sample one (a dated, sourced Markdown file).
+LAKEVIEW_FERRY = """---
+title: Lakeview opens a solar ferry terminal
+date: 2021-03-02
+source: Lakeview Gazette
+url: https://example.org/lakeview-ferry
+---
+Lakeview will open a solar-powered ferry terminal on the north shore in May, Mayor Mira Okafor said on Tuesday.
+
+The terminal will serve 4,000 passengers a day and cost 12 million dollars, according to the city council.
+"""
+
+
+@contextmanager
+def serving_a_copy(index_dir: Path, tmp: Path) -> Iterator[tuple[str, subprocess.Popen, Path]]:
+    """`qa ui` on a private copy of an index folder in ``tmp`` (the tests add to it, save chats, remove articles);
+    yields (url, process, the copy)."""
+    index = copy_index(index_dir, tmp / "index")
+    with running_ui(index, tmp / "server.log") as (url, proc):
+        yield url, proc, index
+
+
 @contextmanager
 def running_ui(index_dir: Path, log_path: Path) -> Iterator[tuple[str, subprocess.Popen]]:
     """`qa ui --index DIR --port N` in a subprocess, as a user starts it; yields (url, process)."""

@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from tests.app.harness import copy_index, running_ui
+from eval.serving import run_together
+from tests.app.harness import serving_a_copy
 
 pytestmark = [pytest.mark.model]
 
@@ -23,9 +24,7 @@ QUESTIONS = {
 
 @pytest.fixture(scope="module")
 def ui(real_sample_index, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("ui-api")
-    index = copy_index(real_sample_index, tmp / "index")
-    with running_ui(index, tmp / "server.log") as (url, proc):
+    with serving_a_copy(real_sample_index, tmp_path_factory.mktemp("ui-api")) as (url, proc, _):
         yield url, proc
 
 
@@ -64,12 +63,7 @@ def test_four_simultaneous_questions_get_their_own_answers(ui, tmp_path):
             errors.append(f"upload: {type(exc).__name__}: {exc}")
 
     threads = [threading.Thread(target=tab, args=(q,)) for q in QUESTIONS] + [threading.Thread(target=uploader)]
-    t0 = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=900)
-    wall = time.perf_counter() - t0
+    wall = run_together(threads, timeout=900)
     assert not errors, errors
     assert set(results) == {*QUESTIONS, "upload"}
     assert "1 added" in results["upload"][0] and "<td>Articles</td><td>2</td>" in results["upload"][1]

@@ -7,30 +7,17 @@ import time
 
 import pytest
 
-from tests.app.harness import ARTIFACTS, ask_in_page, chromium_page, copy_index, running_ui
+from tests.app.harness import ARTIFACTS, LAKEVIEW_FERRY, ask_in_page, chromium_page, serving_a_copy
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
-NEW_ARTICLE = """---
-title: Lakeview opens a solar ferry terminal
-date: 2021-03-02
-source: Lakeview Gazette
-url: https://example.org/lakeview-ferry
----
-Lakeview will open a solar-powered ferry terminal on the north shore in May, Mayor Mira Okafor said on Tuesday.
-
-The terminal will serve 4,000 passengers a day and cost 12 million dollars, according to the city council.
-
-Okafor said the new ferries would replace two diesel boats that have run since 1998.
-"""
+NEW_ARTICLE = LAKEVIEW_FERRY + "\nOkafor said the new ferries would replace two diesel boats that have run since 1998.\n"
 
 
 @pytest.fixture(scope="module")
 def ui(real_sample_index, tmp_path_factory):
     """The app serving a private copy of the sample index (the upload test adds to it)."""
-    tmp = tmp_path_factory.mktemp("ui-browser")
-    index = copy_index(real_sample_index, tmp / "index")
-    with running_ui(index, tmp / "server.log") as (url, proc):
+    with serving_a_copy(real_sample_index, tmp_path_factory.mktemp("ui-browser")) as (url, proc, _):
         yield url, proc
 
 

@@ -13,21 +13,12 @@ from pathlib import Path
 import pytest
 
 from qa.chats import ChatStore
-from tests.app.harness import ARTIFACTS, ask_in_page, chromium_page, copy_index, running_ui
+from tests.app.harness import ARTIFACTS, LAKEVIEW_FERRY, ask_in_page, chromium_page, copy_index, running_ui, serving_a_copy
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
 DATED = {
-    "lakeview-ferry.md": """---
-title: Lakeview opens a solar ferry terminal
-date: 2021-03-02
-source: Lakeview Gazette
-url: https://example.org/lakeview-ferry
----
-Lakeview will open a solar-powered ferry terminal on the north shore in May, Mayor Mira Okafor said on Tuesday.
-
-The terminal will serve 4,000 passengers a day and cost 12 million dollars, according to the city council.
-""",
+    "lakeview-ferry.md": LAKEVIEW_FERRY,
     "harbor-budget.md": """---
 title: Harbor council passes its budget
 date: 2019-11-20
@@ -57,10 +48,8 @@ def index_with_dates(real_sample_index, tmp_path_factory):
 @pytest.fixture(scope="module")
 def ui(index_with_dates, tmp_path_factory):
     """The app on a private copy (its tests save chats and remove an article; the kill test starts from the original)."""
-    tmp = tmp_path_factory.mktemp("views-ui")
-    index = copy_index(index_with_dates, tmp / "index")
-    with running_ui(index, tmp / "server.log") as (url, proc):
-        yield url, proc, index
+    with serving_a_copy(index_with_dates, tmp_path_factory.mktemp("views-ui")) as served:
+        yield served
 
 
 def _article_text(index: Path, article_id: str) -> str:

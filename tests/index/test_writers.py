@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from eval.crash.races import present
 from tests.qa_process import QA, env, run
 
 
@@ -25,14 +26,6 @@ def write_folder(folder: Path, tag: str, n: int, sentences: int = 12) -> Path:
                         for d in range(1, sentences))
         (folder / f"{tag}{i:03d}.txt").write_text(f"Report {tag} {i}\n\n{body}\n")
     return folder
-
-
-def present(index: Path, folder: Path) -> int:
-    conn = sqlite3.connect(f"file:{index / 'index.sqlite'}?mode=ro", uri=True)
-    try:
-        return conn.execute("SELECT COUNT(*) FROM articles WHERE origin LIKE ?", (f"{folder}/%",)).fetchone()[0]
-    finally:
-        conn.close()
 
 
 def start(*args: str) -> subprocess.Popen:

@@ -1,10 +1,12 @@
-"""A local news site on 127.0.0.1 for the fetching tests: saved article pages and a feed (fixtures/site/), and the
+"""A local news site on 127.0.0.1 for the fetching tests: article pages (three real articles, fixtures/site/articles.json,
+each in a news site's page) and a feed (fixtures/site/feed.xml), and the
 ways real servers misbehave: redirects, 304s, 404/500, a slow reply, an oversized one, a non-HTML type, gzip."""
 
 from __future__ import annotations
 
 import gzip
 import html
+import json
 import threading
 import time
 from collections import Counter
@@ -13,6 +15,54 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 SITE = Path(__file__).parent / "fixtures" / "site"
+PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{title} | Lakeview Daily</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta property="og:title" content="{title}">
+<meta property="og:type" content="article">
+<meta property="og:site_name" content="Lakeview Daily">
+<meta name="author" content="{authors}">
+<meta property="article:published_time" content="{published}T09:30:00Z">
+<link rel="stylesheet" href="/static/site.css">
+<script>window.dataLayer = window.dataLayer || []; dataLayer.push({{"section": "news"}});</script>
+</head>
+<body>
+<header class="site-header">
+  <a class="logo" href="/">Lakeview Daily</a>
+  <nav><ul><li><a href="/world">World</a></li><li><a href="/politics">Politics</a></li><li><a href="/business">Business</a></li>
+  <li><a href="/health">Health</a></li><li><a href="/subscribe">Subscribe</a></li><li><a href="/login">Sign in</a></li></ul></nav>
+</header>
+<div class="ad-slot">Advertisement</div>
+<main>
+<article>
+  <h1>{title}</h1>
+  <p class="byline">By {authors} &middot; <time datetime="{published}">{published}</time></p>
+  <div class="share"><a href="#">Share on Facebook</a> <a href="#">Share on X</a> <a href="#">Copy link</a></div>
+  <div class="article-body">
+{body}
+  </div>
+</article>
+<aside class="related"><h2>More from Lakeview Daily</h2><ul>
+  <li><a href="/business/markets-today.html">Markets today: what to watch</a></li>
+  <li><a href="/world/weekly-briefing.html">The weekly world briefing</a></li></ul></aside>
+</main>
+<footer><p>&copy; 2022 Lakeview Daily. All rights reserved.</p><p><a href="/privacy">Privacy</a> &middot; <a href="/terms">Terms</a>
+&middot; <a href="/contact">Contact us</a></p><p>Sign up for our newsletter to get the top stories every morning.</p></footer>
+</body>
+</html>
+"""
+
+
+def article_pages() -> dict[str, bytes]:
+    """{file name: the saved page} of each article in fixtures/site/articles.json."""
+    articles = json.loads((SITE / "articles.json").read_text(encoding="utf-8"))
+    return {f"{slug}.html": PAGE.format(
+        title=html.escape(a["title"]), authors=html.escape(a["authors"]), published=a["published"],
+        body="\n".join(f"    <p>{html.escape(p)}</p>" for p in a["paragraphs"])).encode("utf-8")
+        for slug, a in articles.items()}
 
 
 class Site:
@@ -20,8 +70,8 @@ class Site:
 
     def __init__(self, robots: str = "User-agent: *\nDisallow: /private/\n", slow_s: float = 5.0) -> None:
         self.pages: dict[str, tuple[str, bytes]] = {"/robots.txt": ("text/plain", robots.encode())}
-        for f in SITE.glob("*.html"):
-            self.pages[f"/news/articles/{f.name}"] = ("text/html; charset=utf-8", f.read_bytes())
+        for name, body in article_pages().items():
+            self.pages[f"/news/articles/{name}"] = ("text/html; charset=utf-8", body)
         self.pages["/news/feed.xml"] = ("application/rss+xml", (SITE / "feed.xml").read_bytes())
         self.pages["/private/memo.html"] = self.pages["/news/articles/buffett-lunch.html"]
         self.pages["/files/data.bin"] = ("application/octet-stream", bytes(range(256)) * 40)

@@ -14,7 +14,7 @@ import time
 import pytest
 
 from ..qa_process import QA, env, run
-from .site import SITE, Site, settings_toml
+from .site import Site, article_pages, settings_toml
 
 
 @pytest.fixture
@@ -44,7 +44,8 @@ def _stories(n: int) -> list[dict]:
     """``n`` distinct articles made of the saved pages' sentences, each with a sentence of its own."""
     import html as h
 
-    text = " ".join(re.sub(r"<[^>]+>", " ", h.unescape(f.read_text())) for f in sorted(SITE.glob("*.html")))
+    pages = article_pages()
+    text = " ".join(re.sub(r"<[^>]+>", " ", h.unescape(pages[name].decode())) for name in sorted(pages))
     sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", text) if 60 < len(s.strip()) < 300]
     return [{"title": f"Harbour works, day {i}", "published": f"2022-06-{1 + i % 28:02d}", "authors": ["Wire Desk"],
              "text": f"On day {i} of the works, crews finished pier section {i}.\n"

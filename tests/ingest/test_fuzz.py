@@ -346,11 +346,9 @@ CHAT_KEYS = ["model", "messages", "stream", "stream_options", "n", "choices", "a
 
 @pytest.fixture(scope="module")
 def hostile_server(tmp_path_factory):
-    from tests.qa_process import run, serving
+    from tests.qa_process import serving_the_sample
 
-    folder = tmp_path_factory.mktemp("serve-fuzz")
-    assert run(["index", str(SAMPLE), "--index", str(folder / "idx"), "-q"]).rc == 0
-    with serving(folder / "idx", folder, "[serve]\nbody_timeout_s = 2\n") as server:
+    with serving_the_sample(tmp_path_factory.mktemp("serve-fuzz"), "[serve]\nbody_timeout_s = 2\n") as server:
         yield server
         assert "Traceback" not in server.log(), server.log()[-3000:]
 

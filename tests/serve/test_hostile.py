@@ -15,14 +15,13 @@ import urllib.request
 import pytest
 
 from tests.conftest import SAMPLE
-from tests.qa_process import run, serving
+from tests.qa_process import run, serving_the_sample
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("serve-hostile")
-    assert run(["index", str(SAMPLE), "--index", str(folder / "idx"), "-q"]).rc == 0
-    with serving(folder / "idx", folder, "[serve]\nbody_timeout_s = 1\nmax_body_bytes = 1048576\n") as s:
+    toml = "[serve]\nbody_timeout_s = 1\nmax_body_bytes = 1048576\n"
+    with serving_the_sample(tmp_path_factory.mktemp("serve-hostile"), toml) as s:
         yield s
 
 
