@@ -165,8 +165,11 @@ class Assistant:
             req.top_k = max(base, plan.passages)  # diversify walks best first: the first `base` are the same
             passages = self.retriever.search(req)
             req.top_k = base
+            have = {p.chunk_id for p in passages}
             if shape == "comparison":
-                passages += self.retriever.more(req, sides(query), plan.per_side, {p.chunk_id for p in passages})
+                passages += self.retriever.more(req, sides(query), plan.per_side, have)
+            if plan.story:  # the story the question is about, read whole: its other paragraphs hold the why, the rest
+                passages += self.retriever.rest_of(passages[:base], plan.story, have)
         timings = {"retrieve": time.perf_counter() - t}
         t2 = time.perf_counter()
         evidence, ranked = select_evidence(query, passages[:base], self.embedder, s.answer.evidence_sentences,

@@ -19,9 +19,10 @@ import numpy as np
 
 from ..embed import Embedder
 from ..text.sentences import split_sentences
+from ..text.dates import date_mentions
 from ..text.junk import dateline_end, not_evidence
 from ..text.similarity import jaccard
-from ..text.tokens import capitalized_names, content_words, words
+from ..text.tokens import FIGURE, capitalized_names, content_words, words
 from ..types import Evidence, Passage
 from .injection import injected
 from .spans import Span
@@ -99,12 +100,13 @@ def select_evidence(
     n: int,
     idf: Callable[[Sequence[str]], dict[str, float]] | None = None,
     boost: Callable[[Sentence], float] | None = None,
+    embed_top: int = EMBED_TOP,
 ) -> tuple[list[Evidence], list[Sentence]]:
     """Top ``n`` numbered evidence sentences, and every scored candidate (best first)."""
     cands = sentences_of(passages)
     if not cands:
         return [], []
-    score_candidates(question, cands, passages, embedder, idf, boost)
+    score_candidates(question, cands, passages, embedder, idf, boost, embed_top)
     ranked = sorted(cands, key=lambda c: (-c.score, c.passage_index, c.start))
     chosen: list[Sentence] = []
     for c in ranked:
@@ -145,6 +147,60 @@ def score_candidates(question: str, cands: list[Sentence], passages: Sequence[Pa
     for c in cands:
         c.relevance = 0.5 * c.cosine + 0.5 * c.coverage
         c.score += c.relevance
+
+
+@dataclass(frozen=True)
+class CoverWeights:
+    """What a composed answer's evidence favours beyond relevance (fitted on the TRAIN reporter questions:
+    eval/studies/evidence_cover.py)."""
+
+    story: float = 0.0  # a sentence of the story the question is about (the first passage's article)
+    lead: float = 0.0  # ... and near its start (the lead of a news story carries who, what, when, how many)
+    lead_chars: int = 1500  # the lead bonus falls to 0 this far into the article
+    dated: float = 0.0  # a sentence naming a date (a timeline's events)
+    quoted: float = 0.0  # a sentence with words in quotation marks (what someone said)
+    figure: float = 0.0  # a sentence with a number in it (how many, how much: a summary's facts)
+    repeat: float = 0.6  # word overlap (Jaccard) above which a sentence repeats a better one and is left out
+
+
+COVER = {  # fitted on the TRAIN reporter questions with eval/studies/evidence_cover.py (docs/answers.md)
+    "quote": CoverWeights(lead=0.2, figure=0.1, quoted=0.2),
+    "explanation": CoverWeights(lead=0.2, figure=0.1),
+    "summary": CoverWeights(lead=0.2, figure=0.1),
+    "timeline": CoverWeights(lead=0.2, figure=0.1, dated=0.2),
+    "comparison": CoverWeights(lead=0.2, figure=0.1),
+}
+
+
+_QUOTED = re.compile(r"[“\"][^”\"]{12,}(?:[”\"]|$)|^[^“\"]{12,}[”\"]")
+
+
+def cover_scores(ranked: Sequence[Sentence], passages: Sequence[Passage], shape: str) -> list[Sentence]:
+    """``ranked`` re-ranked for a composed answer of ``shape`` (COVER), near-repeats of better sentences left out."""
+    w = COVER.get(shape, CoverWeights())
+    story = passages[0].article_id if passages else None
+    scored = []
+    for x in ranked:
+        bonus = 0.0
+        if x.article_id == story:
+            bonus += w.story + w.lead * max(0.0, 1.0 - x.start / w.lead_chars)
+        if w.dated and date_mentions(x.text):
+            bonus += w.dated
+        if w.quoted and _QUOTED.search(x.text):
+            bonus += w.quoted
+        if w.figure and FIGURE.search(x.text):
+            bonus += w.figure
+        scored.append((x.score + bonus, x))
+    out: list[Sentence] = []
+    bags: list[set[str]] = []
+    for total, x in sorted(scored, key=lambda t: (-t[0], t[1].passage_index, t[1].start)):
+        bag = set(content_words(x.text))
+        if any(jaccard(bag, b) > w.repeat for b in bags):
+            continue
+        bags.append(bag)
+        out.append(Sentence(x.text, x.article_id, x.start, x.end, x.passage_index, x.cosine, x.coverage, x.relevance,
+                            total))
+    return out
 
 
 def missing_names(question: str, passages: Sequence[Passage], ignore: set[str] = frozenset()) -> list[str]:

@@ -29,7 +29,7 @@ from ..types import Evidence, Passage, StreamEvent
 from . import cite, compose, model
 from .choices import choose
 from .draft import Draft, complete_claims, names_what, parse_draft
-from .evidence import Pool, Sentence, select_evidence, sentences_of
+from .evidence import EMBED_TOP, Pool, Sentence, cover_scores, select_evidence, sentences_of
 from .shape import PLANS
 from .short import short_answer
 
@@ -102,7 +102,8 @@ def answer(r: Retrieval, sv: Services) -> Iterator[StreamEvent]:
     yield StreamEvent("answer", answer=result)
 
 
-READS = ("fact", "number")  # shapes whose short answer the model reads (a phrase: a name, a date, a figure)
+READS = ("fact", "number")
+COVER_EMBED = 160  # sentences embedded for a composed answer's evidence (the rest count cosine 0)  # shapes whose short answer the model reads (a phrase: a name, a date, a figure)
 
 
 def _dated(r: Retrieval) -> bool:
@@ -223,23 +224,32 @@ def _judge(generator: Generator, prompts: Prompts) -> cite.Judge | None:
 # -- evidence that covers the shape -------------------------------------------------------------------------------------
 
 def covering_evidence(r: Retrieval, sv: Services) -> list[Evidence]:
-    """The numbered evidence the model composes from: the reader's best sentences first, then the best further
-    sentences of every passage (the shape's further passages too) up to the shape's count, at most the shape's cap
-    from one article, and for explanations and summaries the sentence after each of the best three."""
+    """The numbered evidence the model composes from.
+
+    Fact and number questions: the reader's best sentences first (the read's [1]..[8], so the draft can continue
+    its conversation), then the best further sentences. Other shapes: every sentence of every passage (the story's
+    other paragraphs too: Retriever.rest_of) ranked for the shape (evidence.cover_scores: the question's words and
+    meaning, the story the question is about, its lead for a summary or a why, dated sentences for a timeline),
+    near-repeats left out, at most the shape's cap from one article; for explanations and summaries the sentence
+    after each of the best three joins them."""
     plan, passages = PLANS[r.shape], r.ctx.passages
+    boost = r.speaker.boost if r.speaker else None
+    reads = r.shape in READS
     if len(passages) > r.base:
-        _, ranked = select_evidence(r.ctx.query, passages, sv.embedder, plan.evidence, sv.idf,
-                                    boost=r.speaker.boost if r.speaker else None)
+        _, ranked = select_evidence(r.ctx.query, passages, sv.embedder, plan.evidence, sv.idf, boost=boost,
+                                    embed_top=EMBED_TOP if reads else COVER_EMBED)
     else:
         ranked = list(r.ranked)
+    if not reads:
+        ranked = cover_scores(ranked, passages, r.shape)
     extra = _neighbours(ranked[:3], passages) if plan.neighbours else []
-    first = model.shown_for(r.ranked, min(plan.evidence - len(extra), model.EVIDENCE))  # the read's [1]..[8]
+    first = model.shown_for(r.ranked, min(plan.evidence - len(extra), model.EVIDENCE)) if reads else []
     chosen: list[Sentence] = list(first)
     keys = {(x.article_id, x.start) for x in chosen}
     per_article: dict[str, int] = {}
     for x in chosen:
         per_article[x.article_id] = per_article.get(x.article_id, 0) + 1
-    for x in [*extra, *ranked]:
+    for x in [*extra, *ranked] if reads else [*ranked[:3], *extra, *ranked[3:]]:
         if len(chosen) >= plan.evidence:
             break
         if (x.article_id, x.start) in keys or (plan.per_article and per_article.get(x.article_id, 0) >= plan.per_article

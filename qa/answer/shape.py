@@ -67,16 +67,19 @@ class Plan:
     max_tokens: int  # the model's answer, in tokens
     neighbours: bool  # the sentences around the best ones join the evidence (the 'why' is often the next one)
     per_side: int = 0  # comparisons: passages retrieved for 'question + side' per side
+    story: int = 0  # the rest of the first `story` articles retrieved joins the passages (Retriever.rest_of)
 
 
 PLANS = {  # evidence and answer lengths: each sentence of evidence costs the model ~45 tokens to read (~1 s on 2 cores)
+    # story, evidence and per_article of the composed shapes fitted on the TRAIN reporter questions
+    # (eval/studies/evidence_cover.py; docs/answers.md)
     "fact": Plan("fact", 0, 8, 0, 2, 80, False),
     "number": Plan("number", 0, 8, 0, 2, 90, False),
-    "quote": Plan("quote", 10, 9, 0, 4, 150, True),
-    "explanation": Plan("explanation", 10, 9, 5, 4, 150, True),
-    "summary": Plan("summary", 12, 10, 5, 5, 180, True),
-    "timeline": Plan("timeline", 12, 10, 4, 6, 180, False),
-    "comparison": Plan("comparison", 12, 10, 5, 4, 160, False, per_side=4),
+    "quote": Plan("quote", 10, 12, 0, 4, 150, True, story=2),
+    "explanation": Plan("explanation", 10, 12, 0, 4, 150, True, story=2),
+    "summary": Plan("summary", 12, 12, 0, 5, 180, True, story=2),
+    "timeline": Plan("timeline", 12, 12, 0, 6, 180, False, story=2),
+    "comparison": Plan("comparison", 12, 12, 0, 4, 160, False, per_side=4, story=2),
     "choice": Plan("choice", 0, 8, 0, 1, 0, False),
 }
 

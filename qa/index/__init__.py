@@ -272,6 +272,9 @@ class Index:
     def story_ids(self, article_ids: Sequence[str]) -> dict[str, str]:
         return self.db.story_ids(article_ids)
 
+    def chunks_of(self, article_ids: Sequence[str]) -> list[tuple[str, int]]:
+        return self.db.chunks_of(article_ids)
+
     def article(self, article_id: str) -> Article | None:
         return self.db.article(article_id)
 

@@ -293,6 +293,11 @@ class Database:
         return {r[0]: Passage(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7] or "", r[8] or "", r[9],
                               pages=json.loads(r[10]) if r[10] else []) for r in rows}
 
+    def chunks_of(self, article_ids: Sequence[str]) -> list[tuple[str, int]]:
+        """(article id, chunk id) of every chunk of the articles, in reading order."""
+        rows = self._in("SELECT article_id, id, position FROM chunks WHERE article_id IN ({marks})", sorted(set(article_ids)))
+        return [(a, c) for a, c, _ in sorted(rows, key=lambda r: (r[0], r[2]))]
+
     def story_ids(self, article_ids: Sequence[str]) -> dict[str, str]:
         """{article id: story id}; near-duplicate articles share a story id."""
         return {a: s or a for a, s in self._in("SELECT id, story_id FROM articles WHERE id IN ({marks})", sorted(set(article_ids)))}

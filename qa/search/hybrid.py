@@ -141,6 +141,29 @@ class Retriever:
                     out.append(p)
         return out
 
+    def rest_of(self, passages: Sequence[Passage], articles: int, have: set[int], per_article: int = 8) -> list[Passage]:
+        """The chunks not yet retrieved of the first ``articles`` distinct articles of ``passages`` (the story the
+        question is about: the facts a summary or a 'why' needs are often in another paragraph of it), in reading
+        order, at most ``per_article`` chunks each, nearest the retrieved ones first; ``have`` grows."""
+        firsts = list(dict.fromkeys(p.article_id for p in passages))[:articles]
+        if not firsts:
+            return []
+        got = {p.chunk_id for p in passages}
+        by_article: dict[str, list[int]] = {}
+        for article_id, cid in self.store.chunks_of(firsts):
+            by_article.setdefault(article_id, []).append(cid)
+        wanted: list[int] = []
+        for article_id in firsts:
+            cids = by_article.get(article_id, [])
+            near = [i for i, c in enumerate(cids) if c in got]
+            rest = [i for i, c in enumerate(cids) if c not in have]
+            rest.sort(key=lambda i: (min((abs(i - j) for j in near), default=i), i))
+            wanted += sorted((cids[i] for i in rest[:per_article]), key=cids.index)
+        found = self.store.passages(wanted)
+        out = [found[c] for c in wanted if c in found]
+        have.update(p.chunk_id for p in out)
+        return out
+
 
 def diversify(ranked: Sequence[Passage], top_k: int, max_per_article: int, stories: dict[str, str] | None = None,
               near_dup: float = 0.8) -> list[Passage]:
