@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config import AnswerSettings
+from ..text.dates import event_date
 from ..text.tokens import FIGURE, STOPWORDS, capitalized_names, content_words, stem, words
 from ..types import Answer, Evidence, Passage
 from . import cite
-from .evidence import Sentence, missing_names
+from .evidence import QUOTED, Sentence, missing_names
 from .short import short_from_text
 from .spans import MEASURE_UNITS, WORDNUM
 
@@ -157,13 +158,15 @@ def composed(ctx: Context, settings: AnswerSettings, plan: Any, evidence: list[E
     if speaker and speaker.topic and not speaker.clear and not cites_speaker(speaker, kept, evidence):
         return abstained(ctx, f"no statement by {speaker.canonicals[0]} about {speaker.topic} was found")
     kept = distinct(kept)
+    kept = filled(kept, evidence, plan, lambda e: ctx.passages[e.passage_index].published, speaker)
     if plan.shape in ("fact", "number") and short is not None and short.text and short.type != "yesno" and not any(
             mentions(c.text, short.text) for c in kept):
         # the composed sentences don't state the short answer: the sentence it was read from leads, and only what
         # agrees with it follows (a short answer and a text that disagree would leave a reader guessing)
         evidence, led = lead_with(short, [], evidence, plan.max_sentences)
         kept = led + [c for c in kept if c.cites != led[0].cites and mentions(c.text, short.text)]
-    if plan.shape == "timeline":  # oldest first, whatever order the model wrote
+    if plan.shape == "timeline":  # each line dated by the day its sentence names; oldest first
+        kept = [redated(c, evidence, ctx.passages) for c in kept]
         kept = sorted(kept, key=lambda c: m.group(0) if (m := re.match(r"\d{4}(?:-\d\d){0,2}", c.text)) else "9999")
     kept = kept[: plan.max_sentences]
     numbering = cite.number_citations(kept)
@@ -176,6 +179,55 @@ def composed(ctx: Context, settings: AnswerSettings, plan: Any, evidence: list[E
     return Answer(text=text, short=short_text, citations=cite.build_citations(numbering, evidence, ctx.passages),
                   mode="generated", tokens=tokens or {}, dropped=[f"{c.text} ({c.why})" for c in dropped],
                   **ctx.fields())
+
+
+FILL = {"quote": 2, "explanation": 3, "summary": 4, "timeline": 4, "comparison": 3}  # answer sentences at least
+COVERED = 0.6  # an evidence sentence whose content words the answer already has at this share adds nothing
+
+
+def redated(claim: cite.Claim, evidence: Sequence[Evidence], passages: Sequence[Passage]) -> cite.Claim:
+    """A timeline line 'YYYY-MM-DD: sentence' whose sentence names the day of its event ('escaped on Aug. 31') is
+    dated by that day, not by the article's date the model often copies."""
+    m = re.match(r"(\d{4}-\d\d-\d\d):\s*(.+)", claim.text)
+    ev = next((e for e in evidence if claim.cites and e.n == claim.cites[0]), None)
+    if not m or ev is None:
+        return claim
+    day = event_date(m.group(2), passages[ev.passage_index].published)
+    if day is None or day.isoformat() == m.group(1):
+        return claim
+    return cite.Claim(f"{day.isoformat()}: {m.group(2)}", claim.cites, claim.why)
+
+
+def filled(kept: list[cite.Claim], evidence: Sequence[Evidence], plan: Any, published: Callable[[Evidence], str | None],
+           speaker: Any = None) -> list[cite.Claim]:
+    """A composed answer shorter than its shape's form (FILL) completed with the best evidence sentences that add
+    something, quoted as written and cited: the model leaves out facts its evidence holds (a summary that stops
+    after the lead, a 'why' without the reason) and sentences that fail verification are dropped. A quote
+    question's additions are the person's words in quotation marks; a timeline's, sentences naming the one day
+    their event happened on (written 'YYYY-MM-DD: sentence')."""
+    want = FILL.get(plan.shape, 0)
+    if len(kept) >= want:
+        return kept
+    out = list(kept)
+    cited = {n for c in kept for n in c.cites}
+    said = set().union(*(set(content_words(c.text)) for c in kept))
+    for e in evidence:
+        if len(out) >= want:
+            break
+        bag = set(content_words(e.text))
+        if e.n in cited or not bag or len(bag & said) >= COVERED * len(bag):
+            continue
+        text = e.text
+        if plan.shape == "quote" and not (QUOTED.search(e.text) and (speaker is None or speaker.boost(e) > 0)):
+            continue
+        if plan.shape == "timeline":
+            day = event_date(e.text, published(e))
+            if day is None:
+                continue
+            text = f"{day.isoformat()}: {e.text}"
+        out.append(cite.Claim(text, [e.n], "quoted from the evidence to complete the answer"))
+        said |= bag
+    return out
 
 
 _HYPOTHETICAL = re.compile(

@@ -172,7 +172,7 @@ COVER = {  # fitted on the TRAIN reporter questions with eval/studies/evidence_c
 }
 
 
-_QUOTED = re.compile(r"[“\"][^”\"]{12,}(?:[”\"]|$)|^[^“\"]{12,}[”\"]")
+QUOTED = re.compile(r"[“\"][^”\"]{12,}(?:[”\"]|$)|^[^“\"]{12,}[”\"]")  # words in quotation marks
 
 
 def cover_scores(ranked: Sequence[Sentence], passages: Sequence[Passage], shape: str) -> list[Sentence]:
@@ -186,7 +186,7 @@ def cover_scores(ranked: Sequence[Sentence], passages: Sequence[Passage], shape:
             bonus += w.story + w.lead * max(0.0, 1.0 - x.start / w.lead_chars)
         if w.dated and date_mentions(x.text):
             bonus += w.dated
-        if w.quoted and _QUOTED.search(x.text):
+        if w.quoted and QUOTED.search(x.text):
             bonus += w.quoted
         if w.figure and FIGURE.search(x.text):
             bonus += w.figure

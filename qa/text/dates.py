@@ -260,3 +260,19 @@ def supported_dates(text: str, published: str | None) -> set[date]:
             if re.search(rf"\b{word}\b", low):
                 out.add(pub + timedelta(days=delta))
     return out
+
+
+def event_date(text: str, published: str | None) -> date | None:
+    """The one calendar day a sentence says its event happened on ('on Tuesday', 'Sept. 4', 'March 3, 2025', resolved
+    from the article's date), or None when it names no day or several."""
+    if not (date_mentions(text) or _WEEKDAY_RE.search(text) or re.search(r"\b(?:yesterday|today|tonight|last night)\b", text, re.I)):
+        return None
+    pub = parse_iso(published)
+    days = supported_dates(text, published) - ({pub} if pub else set())
+    if len(days) > 1 and pub:  # 'Oct. 20' in a March article: last October (news reports the past)
+        days = {d for d in days if d <= pub + timedelta(days=1)}
+    if len(days) == 1:
+        return next(iter(days))
+    if not days and pub and (_WEEKDAY_RE.search(text) or re.search(r"\b(?:today|tonight)\b", text, re.I)):
+        return pub  # 'on Tuesday' in an article of that Tuesday
+    return None

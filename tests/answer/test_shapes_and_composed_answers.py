@@ -277,3 +277,41 @@ def test_a_short_answer_that_repeats_the_question_or_lacks_the_asked_figure_is_n
     from qa.answer.compose import answers_the_question
 
     assert answers_the_question(short, qtype, question) is ok
+
+
+def test_a_composed_answer_shorter_than_its_form_is_completed_with_evidence_that_adds_something():
+    from qa.answer.cite import Claim
+    from qa.answer.compose import filled
+    from qa.answer.shape import PLANS
+    from qa.types import Evidence
+
+    ev = [Evidence(1, "The city suspended its ferry on Tuesday after an engine fire forced the evacuation of 62 passengers.",
+                   "a", 0, 10, 0),
+          Evidence(2, "The city suspended its ferry after an engine fire forced an evacuation.", "a", 20, 30, 0),
+          Evidence(3, "Investigators said a cracked fuel line sprayed diesel onto the hot engine.", "a", 40, 50, 0),
+          Evidence(4, "\"Nobody was hurt, and that is what matters,\" Ortiz told reporters on Wednesday.", "a", 60, 70, 0),
+          Evidence(5, "State regulators fined Lake Transit $45,000 on Monday over its maintenance records.", "b", 0, 10, 1)]
+    published = lambda e: "2025-03-13" if e.article_id == "a" else "2025-04-02"  # noqa: E731
+    kept = [Claim("An engine fire forced the evacuation of 62 ferry passengers.", [1])]
+    why = filled(kept, ev, PLANS["explanation"], published)
+    assert [c.cites for c in why] == [[1], [3], [4]]  # [2] repeats what the answer says; then the best that add
+    assert why[1].text == ev[2].text and "quoted from the evidence" in why[1].why
+    quote = filled(kept, ev, PLANS["quote"], published)
+    assert [c.cites for c in quote] == [[1], [4]]  # only words in quotation marks complete a quote answer
+    timeline = filled(kept, ev, PLANS["timeline"], published)
+    assert [c.text.split(":")[0] for c in timeline[1:]] == ["2025-03-12", "2025-03-31"]  # the day each happened
+    assert filled(why, ev, PLANS["explanation"], published) == why  # long enough: nothing added
+    assert filled(kept, ev, PLANS["fact"], published) == kept  # a fact is one sentence
+
+
+def test_a_timeline_line_is_dated_by_the_day_its_sentence_names():
+    from qa.answer.cite import Claim
+    from qa.answer.compose import redated
+    from qa.types import Evidence, Passage
+
+    p = Passage(1, "a", 0, 0, 100, "", "", "", "", "2023-09-08")
+    ev = [Evidence(1, "Cavalcante escaped from Chester County Prison on Aug. 31.", "a", 0, 10, 0)]
+    assert redated(Claim("2023-09-08: Cavalcante escaped from Chester County Prison on Aug. 31.", [1]), ev, [p]).text \
+        == "2023-08-31: Cavalcante escaped from Chester County Prison on Aug. 31."
+    same = Claim("2023-09-08: Hundreds of officers searched the area.", [1])
+    assert redated(same, ev, [p]) == same  # no day of its own: the model's date stands
