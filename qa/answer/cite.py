@@ -111,6 +111,8 @@ def supports(sentence: str, cited: Sequence[str], settings: AnswerSettings,
     missing_numbers = numbers(sentence) - numbers(joined)
     if missing_numbers:
         return False, f"number(s) {sorted(missing_numbers)} not in the cited evidence"
+    if possibility_as_fact(sentence, cited):
+        return False, "states as fact a figure the evidence gives as a possibility"
     low = joined.lower().replace("’", "'")
     have_words = set(re.findall(r"[a-z0-9']+", low)) | set(re.findall(r"[a-z0-9][a-z0-9'\-]*[a-z0-9]", low))  # D-Yonkers
     have_words |= {w[:-2] for w in have_words if w.endswith("'s")}
@@ -137,6 +139,30 @@ def supports(sentence: str, cited: Sequence[str], settings: AnswerSettings,
             return True, f"overlap {share:.2f}, the model's check {p:.2f}"
         why += f"; the model's check {p:.2f}"
     return False, why
+
+
+_HYPOTHETICAL = re.compile(
+    r"\b(?:could|may|might|would|can) (?:face|receive|get|be (?:fined|sentenced|ordered|awarded|jailed|charged)|cost|"
+    r"reach|pay)\b|\bup to \S+ (?:years?|months?|days?) in (?:prison|jail)\b|\bif (?:convicted|found guilty)\b|"
+    r"\bfaces? (?:a )?(?:maximum|possible|up to)\b|\bmaximum (?:sentence|penalty|fine)\b|\bpossible (?:sentence|penalty|"
+    r"fine|punishment)\b|\bsued for\b|\bseek(?:s|ing)? (?:damages|\$)|\bsought \$|\basking for \$", re.I)
+
+
+def hypothetical(text: str) -> bool:
+    """A possibility, a demand or an estimate rather than what happened ('could face up to 20 years', 'sued for
+    $8 million')."""
+    return bool(_HYPOTHETICAL.search(text))
+
+
+def possibility_as_fact(sentence: str, cited: Sequence[str]) -> bool:
+    """The sentence states as what happened a figure that the cited evidence gives only as a possibility
+    ("was sentenced to 20 years" from "could face up to 20 years"; "sued for $8 million" is no award)."""
+    if hypothetical(sentence):
+        return False
+    said = numbers(sentence)
+    maybe = set().union(*(numbers(t) for t in cited if hypothetical(t)))
+    plain = set().union(*(numbers(t) for t in cited if not hypothetical(t)))
+    return bool(said & maybe - plain)
 
 
 def _dates_checked(sentence: str, cited: Sequence[str], published: Sequence[str | None]) -> tuple[str, str]:

@@ -20,6 +20,7 @@ from ..text.dates import event_date
 from ..text.tokens import FIGURE, STOPWORDS, capitalized_names, content_words, stem, words
 from ..types import Answer, Evidence, Passage
 from . import cite
+from .cite import hypothetical
 from .evidence import QUOTED, Sentence, missing_names
 from .short import short_from_text
 from .spans import MEASURE_UNITS, WORDNUM
@@ -230,11 +231,6 @@ def filled(kept: list[cite.Claim], evidence: Sequence[Evidence], plan: Any, publ
     return out
 
 
-_HYPOTHETICAL = re.compile(
-    r"\b(?:could|may|might|would|can) (?:face|receive|get|be (?:fined|sentenced|ordered|awarded|jailed|charged)|cost|"
-    r"reach|pay)\b|\bup to \S+ (?:years?|months?|days?) in (?:prison|jail)\b|\bif (?:convicted|found guilty)\b|"
-    r"\bfaces? (?:a )?(?:maximum|possible|up to)\b|\bmaximum (?:sentence|penalty|fine)\b|\bpossible (?:sentence|penalty|"
-    r"fine|punishment)\b|\bsued for\b|\bseek(?:s|ing)? (?:damages|\$)|\bsought \$|\basking for \$", re.I)
 _UNKNOWN = re.compile(
     r"\b(?:(?:was|were|has|have|had) not (?:yet )?(?:been )?(?:released|disclosed|determined|made public|announced|identified|"
     r"named|confirmed)|(?:wasn't|weren't|hasn't|haven't|hadn't) (?:yet )?(?:been )?(?:released|disclosed|determined|"
@@ -257,12 +253,6 @@ def answers_the_question(short: str, qtype: str, question: str) -> bool:
         return False
     return qtype not in FIGURES or bool(re.search(r"\d", short) or WORDNUM.search(short)
                                         or re.search(r"\b(?:dozens?|hundreds|thousands|millions|billions|half|twice|double|triple|none|no one|zero)\b", short, re.I))
-
-
-def hypothetical(text: str) -> bool:
-    """A possibility, a demand or an estimate rather than what happened ('could face up to 20 years', 'sued for
-    $8 million')."""
-    return bool(_HYPOTHETICAL.search(text))
 
 
 def unknown(text: str) -> bool:

@@ -315,3 +315,14 @@ def test_a_timeline_line_is_dated_by_the_day_its_sentence_names():
         == "2023-08-31: Cavalcante escaped from Chester County Prison on Aug. 31."
     same = Claim("2023-09-08: Hundreds of officers searched the area.", [1])
     assert redated(same, ev, [p]) == same  # no day of its own: the model's date stands
+
+
+def test_a_figure_the_evidence_gives_as_a_possibility_is_not_verified_as_what_happened():
+    from qa.answer.cite import supports
+    from qa.config import AnswerSettings
+
+    cited = ["If convicted, Santos could face up to 20 years in prison.", "Santos was expelled from Congress on Friday."]
+    assert not supports("Santos was sentenced to 20 years in prison.", cited, AnswerSettings())[0]
+    assert supports("Santos could face up to 20 years in prison if convicted.", cited, AnswerSettings())[0]
+    assert supports("Santos was sentenced to 20 years in prison.", ["Santos was sentenced to 20 years in prison on Monday."],
+                    AnswerSettings())[0]
