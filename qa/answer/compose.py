@@ -188,12 +188,16 @@ COVERED = 0.6  # an evidence sentence whose content words the answer already has
 
 def redated(claim: cite.Claim, evidence: Sequence[Evidence], passages: Sequence[Passage]) -> cite.Claim:
     """A timeline line 'YYYY-MM-DD: sentence' whose sentence names the day of its event ('escaped on Aug. 31') is
-    dated by that day, not by the article's date the model often copies."""
+    dated by that day, not by the article's date the model often copies; a line dated by its article's date whose
+    sentence names no day takes the one day the evidence it cites names."""
     m = re.match(r"(\d{4}-\d\d-\d\d):\s*(.+)", claim.text)
     ev = next((e for e in evidence if claim.cites and e.n == claim.cites[0]), None)
     if not m or ev is None:
         return claim
-    day = event_date(m.group(2), passages[ev.passage_index].published)
+    published = passages[ev.passage_index].published
+    day = event_date(m.group(2), published)
+    if day is None and m.group(1) == (published or "")[:10]:
+        day = event_date(ev.text, published)
     if day is None or day.isoformat() == m.group(1):
         return claim
     return cite.Claim(f"{day.isoformat()}: {m.group(2)}", claim.cites, claim.why)

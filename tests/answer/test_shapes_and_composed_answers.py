@@ -313,8 +313,10 @@ def test_a_timeline_line_is_dated_by_the_day_its_sentence_names():
     ev = [Evidence(1, "Cavalcante escaped from Chester County Prison on Aug. 31.", "a", 0, 10, 0)]
     assert redated(Claim("2023-09-08: Cavalcante escaped from Chester County Prison on Aug. 31.", [1]), ev, [p]).text \
         == "2023-08-31: Cavalcante escaped from Chester County Prison on Aug. 31."
-    same = Claim("2023-09-08: Hundreds of officers searched the area.", [1])
-    assert redated(same, ev, [p]) == same  # no day of its own: the model's date stands
+    copied = Claim("2023-09-08: Cavalcante escaped from the prison.", [1])  # the article's date, no day of its own
+    assert redated(copied, ev, [p]).text == "2023-08-31: Cavalcante escaped from the prison."  # the cited one's day
+    same = Claim("2023-09-06: Hundreds of officers searched the area.", [1])
+    assert redated(same, ev, [p]) == same  # a date of the model's own that the checker accepted stands
 
 
 def test_a_figure_the_evidence_gives_as_a_possibility_is_not_verified_as_what_happened():
