@@ -121,6 +121,7 @@ class LlamaCppGenerator:
                 prompt_ids = llm.tokenize(text.encode("utf-8"), special=True)
             except Exception:  # noqa: BLE001 - only the record would be off
                 prompt_ids = []
+            _fresh_if_repeated(llm, prompt_ids)
             params = dict(max_tokens=max_tokens, temperature=self.settings.temperature, top_k=1 if self.settings.temperature == 0 else 40,
                           seed=self.settings.seed, stream=True, repeat_penalty=1.1)
             if self.settings.chat_format == "plain":
@@ -165,6 +166,7 @@ class LlamaCppGenerator:
             threads = self._plan(llm)
             t, first, pieces = time.perf_counter(), None, 0
             tokens = llm.tokenize(prompt.encode("utf-8"), special=True)
+            _fresh_if_repeated(llm, tokens)
             reused = _reused(llm.input_ids[: llm.n_tokens], tokens)
             try:
                 for part in llm.create_completion(prompt, max_tokens=max_tokens, temperature=0.0, top_k=1,
@@ -323,6 +325,14 @@ def _common(a: Sequence[int], b: Sequence[int]) -> int:
             break
         n += 1
     return n
+
+
+def _fresh_if_repeated(llm, prompt_ids: Sequence[int]) -> None:  # noqa: ANN001 - llama_cpp.Llama
+    """A prompt the KV cache already holds whole (the same question asked again) is evaluated afresh: llama.cpp
+    would re-evaluate only its last token, alone, whose logits then differ slightly from the batch evaluation of
+    the first time, and a greedy answer can change (seen with `qa serve` asked the same question twice)."""
+    if prompt_ids and llm.n_tokens >= len(prompt_ids) and _common(llm.input_ids[: llm.n_tokens], prompt_ids) >= len(prompt_ids):
+        llm.reset()
 
 
 def _reused(cached: Sequence[int], prompt: Sequence[int]) -> int:
